@@ -1,0 +1,41 @@
+#pragma once
+// Child processes for black-box tests: a service binary started with flags
+// and environment, stopped (SIGTERM, then SIGKILL) when the handle goes.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace sb::testing {
+
+// fork/exec of argv with extra environment entries ("K=V"); returns the pid.
+// stdout/stderr go to `log_path` when set.
+int SpawnProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                 const std::string& log_path = "");
+bool WaitForTcp(const std::string& host, int port, absl::Duration timeout);
+
+class Process {
+ public:
+  Process() = default;
+  Process(std::vector<std::string> argv, std::vector<std::string> env, std::string log_path = "");
+  Process(Process&& other) noexcept { *this = std::move(other); }
+  Process& operator=(Process&& other) noexcept;
+  ~Process() { Stop(); }
+
+  int pid() const { return pid_; }
+  bool Running() const;
+  // SIGTERM, wait up to `grace`, then SIGKILL. Returns the exit status.
+  int Stop(absl::Duration grace = absl::Seconds(10));
+  void Kill();  // SIGKILL at once: a crash
+  void Restart();
+  const std::string& log_path() const { return log_path_; }
+  std::string LogTail(int max_bytes = 4000) const;
+
+ private:
+  std::vector<std::string> argv_, env_;
+  std::string log_path_;
+  int pid_ = 0;
+};
+
+}  // namespace sb::testing

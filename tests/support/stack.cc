@@ -1,0 +1,96 @@
+#include "tests/support/stack.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "tests/support/http_client.h"
+
+namespace sb::testing {
+namespace {
+
+[[noreturn]] void Fail(const std::string& what, const Process& p) {
+  std::fprintf(stderr, "%s\n--- log %s ---\n%s\n", what.c_str(), p.log_path().c_str(), p.LogTail().c_str());
+  std::abort();
+}
+
+}  // namespace
+
+Stack::Stack(StackOptions options) : options_(std::move(options)) {
+  char tmpl[] = "/tmp/sb-stack-XXXXXX";
+  dir_ = mkdtemp(tmpl);
+  pg_url_ = FreshDatabase("stack");
+  redis_ = std::make_unique<OwnRedis>();
+  profiles_port_ = FreePort();
+  http_port_ = FreePort();
+  StartProfiles();
+  StartGateway();
+  if (options_.seed) {
+    std::string out = dir_ + "/seed.out";
+    std::string cmd = absl::StrCat(BuildDir(), "/services/profiles/profiles-seed --profiles_addr=", profiles_addr(),
+                                   " --credentials_out=", dir_, "/sip.txt > ", out, " 2>&1");
+    int rc = std::system(cmd.c_str());
+    std::ifstream in(out);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    seed_output_ = ss.str();
+    if (rc != 0) {
+      std::fprintf(stderr, "profiles-seed failed:\n%s\n", seed_output_.c_str());
+      std::abort();
+    }
+  }
+}
+
+Stack::~Stack() {
+  gateway_.Stop();
+  profiles_.Stop();
+  redis_.reset();
+  std::system(absl::StrCat("rm -rf '", dir_, "'").c_str());
+}
+
+std::string Stack::http_base() const { return absl::StrCat("http://127.0.0.1:", http_port_); }
+std::string Stack::profiles_addr() const { return absl::StrCat("127.0.0.1:", profiles_port_); }
+
+void Stack::StartProfiles() {
+  profiles_ = Process({BuildDir() + "/services/profiles/profiles"},
+                      {"SB_PG_URL=" + pg_url_, "SB_REDIS_URL=" + redis_->url(),
+                       "SB_PROFILES_LISTEN=" + profiles_addr(), "SB_LOG_LEVEL=info"},
+                      dir_ + "/profiles.log");
+  if (!WaitForTcp("127.0.0.1", profiles_port_, absl::Seconds(30))) Fail("profiles did not start", profiles_);
+}
+
+void Stack::StartGateway() {
+  std::vector<std::string> argv = {BuildDir() + "/services/gateway/gateway"};
+  for (const auto& f : options_.gateway_flags) argv.push_back(f);
+  gateway_ = Process(argv,
+                     {"SB_REDIS_URL=" + redis_->url(), absl::StrCat("SB_HTTP_LISTEN=127.0.0.1:", http_port_),
+                      "PROFILES_ADDR=" + profiles_addr(), "SB_LOG_LEVEL=info"},
+                     dir_ + "/gateway.log");
+  if (!WaitForTcp("127.0.0.1", http_port_, absl::Seconds(30))) Fail("gateway did not start", gateway_);
+  // Ready when it reports its backends serving.
+  HttpClient http(http_base());
+  for (int i = 0; i < 500; ++i) {
+    if (http.Get("/v1/health").status == 200) return;
+    usleep(20000);
+  }
+  Fail("gateway never reported healthy", gateway_);
+}
+
+void Stack::RestartProfiles(bool crash) {
+  if (crash) profiles_.Kill();
+  else profiles_.Stop();
+  StartProfiles();
+}
+
+void Stack::RestartGateway(bool crash) {
+  if (crash) gateway_.Kill();
+  else gateway_.Stop();
+  StartGateway();
+}
+
+}  // namespace sb::testing

@@ -1,0 +1,50 @@
+#pragma once
+// The platform as black-box tests see it: a fresh database, a Redis of the
+// test's own, and the real service binaries started on free ports with the
+// same flags `tools/dev up` uses. Add a service here when it exists.
+#include <memory>
+#include <string>
+
+#include "tests/support/backends.h"
+#include "tests/support/process.h"
+
+namespace sb::testing {
+
+struct StackOptions {
+  bool seed = true;  // run profiles-seed (the demo tenant of tools/dev up)
+  std::vector<std::string> gateway_flags;
+};
+
+class Stack {
+ public:
+  explicit Stack(StackOptions options = {});
+  ~Stack();
+
+  std::string http_base() const;  // http://127.0.0.1:<port>
+  std::string profiles_addr() const;
+  const std::string& pg_url() const { return pg_url_; }
+  OwnRedis& redis() { return *redis_; }
+  Process& profiles() { return profiles_; }
+  Process& gateway() { return gateway_; }
+  // Restarts a process and waits until it serves again.
+  void RestartProfiles(bool crash);
+  void RestartGateway(bool crash);
+  // Demo SIP credentials written by the seed.
+  std::string SeedOutput() const { return seed_output_; }
+
+ private:
+  void StartProfiles();
+  void StartGateway();
+
+  StackOptions options_;
+  std::string dir_;
+  std::string pg_url_;
+  std::unique_ptr<OwnRedis> redis_;
+  int profiles_port_ = 0;
+  int http_port_ = 0;
+  Process profiles_;
+  Process gateway_;
+  std::string seed_output_;
+};
+
+}  // namespace sb::testing
