@@ -17,7 +17,9 @@ namespace sb::core {
 struct ServerConfig {
   std::string listen = "127.0.0.1:0";
   int max_message_bytes = 16 << 20;
-  int max_sync_threads = 64;
+  // gRPC counts its own pollers against this; past it calls fail with
+  // RESOURCE_EXHAUSTED, so it must exceed the busiest caller's concurrency.
+  int max_sync_threads = 512;
 };
 
 class GrpcServer {

@@ -62,19 +62,6 @@ absl::Status Validate(const ConsumerConfig& c) {
 
 std::string Millis(absl::Duration d) { return absl::StrCat(absl::ToInt64Milliseconds(d)); }
 
-// A stream entry in a reply: [id, [field, value, ...]]. False for the nil
-// entries Redis returns for deleted ids.
-bool ParseEntry(const redis::Reply& reply, std::string* id, std::vector<std::string>* fields) {
-  if (reply.kind != redis::Reply::Kind::kArray || reply.elements.size() != 2) return false;
-  const redis::Reply& values = reply.elements[1];
-  if (values.kind != redis::Reply::Kind::kArray) return false;
-  *id = reply.elements[0].str;
-  fields->clear();
-  fields->reserve(values.elements.size());
-  for (const redis::Reply& v : values.elements) fields->push_back(v.str);
-  return true;
-}
-
 }  // namespace
 
 struct Consumer::Acks {
@@ -167,7 +154,7 @@ absl::StatusOr<int> Consumer::ReadNew(const Handler& handler) {
     entry.topic = name.substr(kPrefix.size());
     for (const redis::Reply& raw : stream.elements[1].elements) {
       if (stopping()) break;  // the rest stays pending and is redelivered
-      if (!ParseEntry(raw, &entry.stream_id, &entry.fields)) continue;
+      if (!internal::ParseEntry(raw, &entry.stream_id, &entry.fields)) continue;
       entry.deliveries = 1;
       if (Deliver(entry, handler, acks)) ++handled;
     }
@@ -246,7 +233,7 @@ absl::StatusOr<int> Consumer::ReclaimTopic(const std::string& topic, const Handl
     if (stopping()) break;
     // Empty when another consumer claimed it first or the entry was trimmed.
     if (claimed[i].elements.empty() ||
-        !ParseEntry(claimed[i].elements[0], &entry.stream_id, &entry.fields)) {
+        !internal::ParseEntry(claimed[i].elements[0], &entry.stream_id, &entry.fields)) {
       continue;
     }
     if (due[i].deliveries >= config_.max_deliveries) {

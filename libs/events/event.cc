@@ -74,5 +74,16 @@ absl::StatusOr<Event> DecodeFields(const std::vector<std::string>& flat) {
   return event;
 }
 
+bool ParseEntry(const redis::Reply& reply, std::string* id, std::vector<std::string>* fields) {
+  if (reply.kind != redis::Reply::Kind::kArray || reply.elements.size() != 2) return false;
+  const redis::Reply& values = reply.elements[1];
+  if (values.kind != redis::Reply::Kind::kArray) return false;
+  *id = reply.elements[0].str;
+  fields->clear();
+  fields->reserve(values.elements.size());
+  for (const redis::Reply& v : values.elements) fields->push_back(v.str);
+  return true;
+}
+
 }  // namespace internal
 }  // namespace sb::events

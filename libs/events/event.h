@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "redis/reply.h"
 
 namespace sb::events {
 
@@ -54,6 +55,9 @@ std::vector<std::string> EncodeFields(const Event& event);
 // The event in a flat [field, value, ...] list; fields it does not know are
 // ignored. INVALID_ARGUMENT if id, type or at is missing or malformed.
 absl::StatusOr<Event> DecodeFields(const std::vector<std::string>& flat);
+// A stream entry in a reply: [id, [field, value, ...]]. False for the nil
+// entries Redis returns for deleted ids.
+bool ParseEntry(const redis::Reply& reply, std::string* id, std::vector<std::string>* fields);
 
 }  // namespace internal
 }  // namespace sb::events

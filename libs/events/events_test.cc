@@ -12,6 +12,7 @@
 #include "events/event.h"
 #include "events/idempotency.h"
 #include "events/publisher.h"
+#include "events/tail.h"
 #include "redis/client.h"
 #include "redis/testing.h"
 
@@ -395,6 +396,40 @@ TEST_CASE("bad consumer configs are reported, not run", "[events]") {
 
   CHECK(ListDeadLetters(*f.client, f.topic, 0).status().code() ==
         absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("every tail sees every event published after it starts (broadcast)", "[events]") {
+  Fixture f;
+  Publisher publisher(*f.client);
+  REQUIRE(publisher.Publish(f.topic, MakeEvent("profile.before")).ok());
+
+  struct Seen {
+    absl::Mutex mu;
+    std::vector<std::string> types;
+  } a, b;
+  Tail tail_a(*f.client, {f.topic}, absl::Milliseconds(50));
+  Tail tail_b(*f.client, {f.topic}, absl::Milliseconds(50));
+  std::thread ta([&] { tail_a.Run([&](const Event& e) { absl::MutexLock l(&a.mu); a.types.push_back(e.type); }); });
+  std::thread tb([&] { tail_b.Run([&](const Event& e) { absl::MutexLock l(&b.mu); b.types.push_back(e.type); }); });
+  // A tail reads from "$" once its first XREAD is in flight; publish until both saw the probe.
+  bool started = WaitFor([&] {
+    (void)publisher.Publish(f.topic, MakeEvent("probe"));
+    absl::MutexLock la(&a.mu), lb(&b.mu);
+    return !a.types.empty() && !b.types.empty();
+  });
+  REQUIRE(started);
+  for (int i = 0; i < 3; ++i) REQUIRE(publisher.Publish(f.topic, MakeEvent("profile.user_updated", std::to_string(i))).ok());
+  auto count = [](Seen& s) {
+    absl::MutexLock l(&s.mu);
+    return std::count(s.types.begin(), s.types.end(), std::string("profile.user_updated"));
+  };
+  CHECK(WaitFor([&] { return count(a) == 3 && count(b) == 3; }));
+  tail_a.Stop();
+  tail_b.Stop();
+  ta.join();
+  tb.join();
+  absl::MutexLock l(&a.mu);
+  CHECK(std::find(a.types.begin(), a.types.end(), "profile.before") == a.types.end());
 }
 
 }  // namespace

@@ -281,6 +281,25 @@ absl::Status Pool::Read(TransactionFn fn) {
   return RunTransaction(fn, Isolation::kReadCommitted, /*read_only=*/true);
 }
 
+absl::Status Pool::Query(QueryFn fn) {
+  for (int attempt = 0;; ++attempt) {
+    SB_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Acquire());
+    Failure failure;
+    try {
+      pqxx::nontransaction tx(conn->c);
+      absl::Status status = fn(tx);
+      Release(std::move(conn), /*broken=*/false);
+      return status;
+    } catch (...) {
+      failure = ClassifyCurrentException();
+    }
+    const bool broken =
+        failure.kind == FailureKind::kBrokenConnection || failure.kind == FailureKind::kInDoubt;
+    Release(std::move(conn), broken);
+    if (!broken || attempt > 0) return Redact(failure.status);
+  }
+}
+
 absl::Status Pool::RunTransaction(const TransactionFn& fn, Isolation isolation, bool read_only) {
   int conflicts = 0;
   bool replaced_connection = false;

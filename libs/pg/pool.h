@@ -97,6 +97,13 @@ class Pool {
   // the callback retried once.
   absl::Status Read(TransactionFn fn);
 
+  // One read-only statement outside an explicit transaction: a single
+  // statement already sees one consistent snapshot, and skipping BEGIN /
+  // SET TRANSACTION / COMMIT saves three round trips on hot reads. `fn` must
+  // only read; it is retried once on a fresh connection if the old one broke.
+  using QueryFn = std::function<absl::Status(pqxx::nontransaction&)>;
+  absl::Status Query(QueryFn fn);
+
   // Lends a connection for session-level work (advisory locks, LISTEN).
   // libpqxx exceptions from `fn` are mapped like Transact's; a broken
   // connection is discarded. Undo any session state you change (SET, locks)

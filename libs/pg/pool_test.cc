@@ -313,6 +313,21 @@ TEST_CASE("connections killed by the server are replaced", "[pg][pool]") {
     CHECK(pool->Stats().connections_dropped >= 1);
   }
 
+  SECTION("Query recovers the same way, without a transaction") {
+    int one = 0;
+    std::string in_tx;
+    CHECK(pool->Query([&](pqxx::nontransaction& tx) {
+                auto row = tx.exec1("SELECT 1, now() = statement_timestamp()");
+                one = row[0].as<int>();
+                // Outside BEGIN, each statement starts its own transaction.
+                in_tx = row[1].as<std::string>();
+                return absl::OkStatus();
+              })
+              .ok());
+    CHECK(one == 1);
+    CHECK(in_tx == "t");
+  }
+
   SECTION("Read recovers the same way") {
     int one = 0;
     CHECK(pool->Read([&](pqxx::work& txn) {

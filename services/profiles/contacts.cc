@@ -74,7 +74,7 @@ absl::Status NormalizeContact(pb::Contact* c, const std::string& country, const 
 
 absl::StatusOr<pb::Contact> ProfileManager::CreateContact(const Principal& p, const std::string& user_id,
                                                           pb::Contact c) {
-  SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, user_id));
+  SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, user_id));
   SB_ASSIGN_OR_RETURN(pb::Tenant tenant, store_->GetTenant(owner.tenant_id()));
   c.clear_id();
   c.set_user_id(owner.id());
@@ -91,7 +91,7 @@ absl::StatusOr<pb::Contact> ProfileManager::CreateContact(const Principal& p, co
 
 absl::StatusOr<pb::Contact> ProfileManager::GetContact(const Principal& p, const std::string& user_id,
                                                        const std::string& id) {
-  SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, user_id));
+  SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, user_id));
   SB_ASSIGN_OR_RETURN(pb::Contact c, store_->GetContact(id));
   if (c.user_id() != owner.id()) return absl::NotFoundError("contact not found");
   return c;
@@ -99,7 +99,7 @@ absl::StatusOr<pb::Contact> ProfileManager::GetContact(const Principal& p, const
 
 absl::StatusOr<pb::ListContactsResponse> ProfileManager::ListContacts(const Principal& p,
                                                                      const pb::ListContactsRequest& req) {
-  SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, req.user_id()));
+  SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, req.user_id()));
   SB_RETURN_IF_ERROR(CheckText("query", req.query(), 100));
   Page page = PageOf(req.page_size(), req.page_token());
   SB_ASSIGN_OR_RETURN(auto items, store_->ListContacts(owner.id(), req.query(), req.group_id(), page));
@@ -110,7 +110,7 @@ absl::StatusOr<pb::ListContactsResponse> ProfileManager::ListContacts(const Prin
 }
 
 absl::StatusOr<pb::Contact> ProfileManager::UpdateContact(const Principal& p, const pb::UpdateContactRequest& req) {
-  SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, req.user_id()));
+  SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, req.user_id()));
   SB_ASSIGN_OR_RETURN(pb::Contact c, store_->GetContact(req.contact().id()));
   if (c.user_id() != owner.id()) return absl::NotFoundError("contact not found");
   if (req.update_mask().paths_size() == 0) return InvalidField("update_mask", "nothing to update");
@@ -157,7 +157,7 @@ absl::Status ProfileManager::DeleteContact(const Principal& p, const std::string
 
 absl::StatusOr<pb::ContactGroup> ProfileManager::CreateGroup(const Principal& p, const std::string& user_id,
                                                              pb::ContactGroup g) {
-  SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, user_id));
+  SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, user_id));
   g.clear_id();
   g.set_user_id(owner.id());
   SB_RETURN_IF_ERROR(CheckText("name", g.name(), 50, /*required=*/true));
@@ -173,7 +173,7 @@ absl::StatusOr<pb::ContactGroup> ProfileManager::CreateGroup(const Principal& p,
 
 absl::StatusOr<pb::ContactGroup> ProfileManager::GetGroup(const Principal& p, const std::string& user_id,
                                                           const std::string& id) {
-  SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, user_id));
+  SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, user_id));
   SB_ASSIGN_OR_RETURN(pb::ContactGroup g, store_->GetGroup(id));
   if (g.user_id() != owner.id()) return absl::NotFoundError("contact group not found");
   return g;
@@ -181,7 +181,7 @@ absl::StatusOr<pb::ContactGroup> ProfileManager::GetGroup(const Principal& p, co
 
 absl::StatusOr<pb::ListContactGroupsResponse> ProfileManager::ListGroups(const Principal& p,
                                                                         const pb::ListContactGroupsRequest& req) {
-  SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, req.user_id()));
+  SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, req.user_id()));
   Page page = PageOf(req.page_size(), req.page_token());
   SB_ASSIGN_OR_RETURN(auto items, store_->ListGroups(owner.id(), page));
   pb::ListContactGroupsResponse out;
@@ -235,7 +235,7 @@ absl::StatusOr<pb::SearchDirectoryResponse> ProfileManager::SearchDirectory(cons
 
 absl::StatusOr<pb::ListSpeedDialsResponse> ProfileManager::ListSpeedDials(const Principal& p,
                                                                          const std::string& user_id) {
-  SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, user_id));
+  SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, user_id));
   SB_ASSIGN_OR_RETURN(auto items, store_->ListSpeedDials(owner.id()));
   pb::ListSpeedDialsResponse out;
   for (auto& s : items) *out.add_items() = std::move(s);
@@ -244,7 +244,7 @@ absl::StatusOr<pb::ListSpeedDialsResponse> ProfileManager::ListSpeedDials(const 
 
 absl::StatusOr<pb::SpeedDial> ProfileManager::SetSpeedDial(const Principal& p, const std::string& user_id,
                                                            pb::SpeedDial s) {
-  SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, user_id));
+  SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, user_id));
   if (!AllDigits(s.code()) || s.code().size() > 2) return InvalidField("code", "code must be 1 or 2 digits");
   SB_RETURN_IF_ERROR(CheckText("name", s.name(), 50));
   SB_ASSIGN_OR_RETURN(pb::Tenant tenant, store_->GetTenant(owner.tenant_id()));
@@ -257,7 +257,7 @@ absl::StatusOr<pb::SpeedDial> ProfileManager::SetSpeedDial(const Principal& p, c
 }
 
 absl::Status ProfileManager::DeleteSpeedDial(const Principal& p, const std::string& user_id, const std::string& code) {
-  SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, user_id));
+  SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, user_id));
   return store_->DeleteSpeedDial(owner.id(), code);
 }
 

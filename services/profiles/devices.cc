@@ -29,7 +29,7 @@ absl::Status CheckLineKeys(const pb::Device& d, const pb::User& owner) {
 
 absl::StatusOr<pb::Device> ProfileManager::CreateDevice(const Principal& p, const std::string& user_id,
                                                         pb::Device d) {
-  SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, user_id));
+  SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, user_id));
   if (owner.tenant_id().empty()) return InvalidField("user_id", "an operator has no phone");
   SB_ASSIGN_OR_RETURN(pb::Tenant tenant, store_->GetTenant(owner.tenant_id()));
   d.clear_id();
@@ -76,7 +76,7 @@ absl::StatusOr<pb::Device> ProfileManager::CreateDevice(const Principal& p, cons
 
 absl::StatusOr<pb::Device> ProfileManager::GetDevice(const Principal& p, const std::string& user_id,
                                                      const std::string& id) {
-  SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, user_id));
+  SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, user_id));
   SB_ASSIGN_OR_RETURN(pb::Device d, store_->GetDevice(id));
   if (d.user_id() != owner.id()) return absl::NotFoundError("device not found");
   d.set_sip_proxy(config_.sip_proxy);
@@ -87,7 +87,7 @@ absl::StatusOr<pb::ListDevicesResponse> ProfileManager::ListDevices(const Princi
                                                                    const pb::ListDevicesRequest& req) {
   std::string tenant_id, user_id;
   if (!req.user_id().empty()) {
-    SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, req.user_id()));
+    SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, req.user_id()));
     user_id = owner.id();
   } else {
     tenant_id = req.tenant_id().empty() ? p.tenant_id : req.tenant_id();
@@ -105,7 +105,7 @@ absl::StatusOr<pb::ListDevicesResponse> ProfileManager::ListDevices(const Princi
 }
 
 absl::StatusOr<pb::Device> ProfileManager::UpdateDevice(const Principal& p, const pb::UpdateDeviceRequest& req) {
-  SB_ASSIGN_OR_RETURN(pb::User owner, ManageableUser(p, req.user_id()));
+  SB_ASSIGN_OR_RETURN(pb::User owner, VisibleUser(p, req.user_id()));
   SB_ASSIGN_OR_RETURN(pb::Device d, store_->GetDevice(req.device().id()));
   if (d.user_id() != owner.id()) return absl::NotFoundError("device not found");
   if (req.update_mask().paths_size() == 0) return InvalidField("update_mask", "nothing to update");

@@ -9,7 +9,7 @@ namespace sb::profiles {
 
 class PgStore final : public Store {
  public:
-  explicit PgStore(pg::Pool* pool) : pool_(pool) {}
+  explicit PgStore(pg::Pool* pool);
 
   absl::StatusOr<pb::Tenant> InsertTenant(const pb::Tenant& tenant, const Events& events) override;
   absl::StatusOr<pb::Tenant> GetTenant(const std::string& id) override;

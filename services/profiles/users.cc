@@ -129,10 +129,6 @@ absl::StatusOr<pb::User> ProfileManager::VisibleUser(const Principal& p, const s
   return absl::NotFoundError("user not found");
 }
 
-absl::StatusOr<pb::User> ProfileManager::ManageableUser(const Principal& p, const std::string& user_id) {
-  return VisibleUser(p, user_id);
-}
-
 absl::StatusOr<pb::User> ProfileManager::CreateUser(const Principal& p, const std::string& tenant_id, pb::User u) {
   u.clear_id();
   if (u.role() == pb::ROLE_UNSPECIFIED) u.set_role(pb::USER);
@@ -277,7 +273,7 @@ absl::Status ProfileManager::DeleteUser(const Principal& p, const std::string& i
 }
 
 absl::Status ProfileManager::SetPhoto(const Principal& p, const pb::SetPhotoRequest& req) {
-  SB_ASSIGN_OR_RETURN(pb::User u, ManageableUser(p, req.user_id()));
+  SB_ASSIGN_OR_RETURN(pb::User u, VisibleUser(p, req.user_id()));
   const std::string& data = req.data();
   if (data.empty()) return InvalidField("photo", "the photo is empty");
   if (data.size() > config_.max_photo_bytes) {
@@ -307,7 +303,7 @@ absl::StatusOr<pb::Photo> ProfileManager::GetPhoto(const Principal& p, const std
 }
 
 absl::Status ProfileManager::DeletePhoto(const Principal& p, const std::string& user_id) {
-  SB_ASSIGN_OR_RETURN(pb::User u, ManageableUser(p, user_id));
+  SB_ASSIGN_OR_RETURN(pb::User u, VisibleUser(p, user_id));
   return store_->SetPhoto(u.id(), "", "");
 }
 
