@@ -1,0 +1,172 @@
+// edge: the SIP registrar (and, later, the stateful proxy) of the platform.
+#include <malloc.h>
+#include <unistd.h>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "core/config.h"
+#include "core/logging.h"
+#include "core/server.h"
+#include "core/shutdown.h"
+#include "redis/client.h"
+#include "services/edge/auth_throttle.h"
+#include "services/edge/authenticator.h"
+#include "services/edge/credentials.h"
+#include "services/edge/location.h"
+#include "services/edge/location_writer.h"
+#include "services/edge/profile_events.h"
+#include "services/edge/register_handler.h"
+#include "services/edge/registrar.h"
+#include "services/edge/sip_front.h"
+#include "services/edge/worker_pool.h"
+#include "sip/digest.h"
+#include "sip/sip_stack.h"
+
+ABSL_FLAG(std::string, sip_listen, "127.0.0.1:5060", "SIP address, UDP and TCP");
+ABSL_FLAG(std::string, edge_listen, "127.0.0.1:50053", "gRPC address (health checking)");
+ABSL_FLAG(int, sip_t1x64_ms, 32000,
+          "SIP timer 64*T1: how long a UDP transaction absorbs retransmissions after its answer");
+ABSL_FLAG(std::string, redis_url, "redis://127.0.0.1:6379", "Redis URL (bindings, events)");
+ABSL_FLAG(std::string, profiles_addr, "127.0.0.1:50051", "profiles service address");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error");
+ABSL_FLAG(int, min_expires, 60, "shortest registration accepted, seconds (shorter: 423)");
+ABSL_FLAG(int, max_expires, 3600, "longest registration granted, seconds (longer is cut)");
+ABSL_FLAG(int, default_expires, 3600, "registration time when the REGISTER names none, seconds");
+ABSL_FLAG(int, max_bindings, 10, "registered contacts per address-of-record");
+ABSL_FLAG(int, nonce_ttl, 300, "lifetime of a digest nonce, seconds (older: 401 stale=true)");
+ABSL_FLAG(std::string, nonce_secret, "",
+          "key signing digest nonces; every edge copy needs the same one (random when empty)");
+ABSL_FLAG(std::string, digest_algorithms, "MD5", "challenges offered, in order: MD5, SHA-256 or both");
+ABSL_FLAG(int, auth_max_failures, 10,
+          "failed authentications from one address before it is blocked (0: never)");
+ABSL_FLAG(int, auth_failure_window, 60, "window counting failed authentications, seconds");
+ABSL_FLAG(int, auth_block, 300, "how long a blocked address gets 403 without a check, seconds");
+ABSL_FLAG(int, credentials_ttl, 60, "how long a device's HA1 is cached, seconds");
+ABSL_FLAG(int, credentials_negative_ttl, 10, "how long an unknown SIP username is remembered, seconds");
+ABSL_FLAG(int, profiles_timeout_ms, 2000, "deadline of a credentials request to profiles");
+ABSL_FLAG(int, workers, 8, "threads for SIP requests that wait for profiles (credential-cache misses)");
+ABSL_FLAG(int, max_queued, 4096, "SIP requests waiting for a worker or a Redis writer before 503");
+ABSL_FLAG(int, redis_writers, 1, "threads writing registrations to Redis in pipelined batches");
+ABSL_FLAG(std::string, events_group, "",
+          "consumer group of this copy on events.profile (default edge-<hostname>-<sip port>)");
+
+namespace {
+
+std::string DefaultEventsGroup(const std::string& sip_listen) {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  const size_t colon = sip_listen.rfind(':');
+  return absl::StrCat("edge-", host, "-", colon == std::string::npos ? "5060" : sip_listen.substr(colon + 1));
+}
+
+absl::Status CheckExpires(int min_s, int default_s, int max_s) {
+  if (min_s < 1 || max_s < min_s) {
+    return absl::InvalidArgumentError("need 1 <= min_expires <= max_expires");
+  }
+  if (default_s < min_s || default_s > max_s) {
+    return absl::InvalidArgumentError("default_expires must be between min_expires and max_expires");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Sofia allocates and frees a few KiB per message on the loop thread; with
+  // glibc's defaults, that thread's heap is trimmed and grown again (mprotect,
+  // page faults) thousands of times a second under load. Keep what it has.
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_TOP_PAD, 16 << 20);
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  sb::core::BlockTerminationSignals();
+  sb::core::ParseFlags(argc, argv, "edge: SIP registrar and proxy");
+  const std::string log_level = absl::GetFlag(FLAGS_log_level);
+  sb::core::InitLogging("edge", log_level);
+  auto log = sb::core::Logger("main");
+
+  const int min_expires = absl::GetFlag(FLAGS_min_expires);
+  const int max_expires = absl::GetFlag(FLAGS_max_expires);
+  const int default_expires = absl::GetFlag(FLAGS_default_expires);
+  if (absl::Status st = CheckExpires(min_expires, default_expires, max_expires); !st.ok()) {
+    log->critical("{}", st.message());
+    return 2;
+  }
+  auto algorithms = sb::sip::ParseDigestAlgorithmList(absl::GetFlag(FLAGS_digest_algorithms));
+  if (!algorithms.ok()) {
+    log->critical("digest_algorithms: {}", algorithms.status().message());
+    return 2;
+  }
+  const int workers = std::max(1, absl::GetFlag(FLAGS_workers));
+
+  auto redis = sb::redis::Client::Create(
+      {.url = absl::GetFlag(FLAGS_redis_url), .pool_size = workers + absl::GetFlag(FLAGS_redis_writers) + 2});
+  auto events_redis = sb::redis::Client::Create(
+      {.url = absl::GetFlag(FLAGS_redis_url), .pool_size = 2, .command_timeout = absl::Seconds(5)});
+  if (!redis.ok() || !events_redis.ok()) {
+    log->critical("Redis: {}", (redis.ok() ? events_redis.status() : redis.status()).message());
+    return 1;
+  }
+
+  sb::edge::ProfilesCredentialSource profiles(sb::core::MakeChannel(absl::GetFlag(FLAGS_profiles_addr)),
+                                              absl::Milliseconds(absl::GetFlag(FLAGS_profiles_timeout_ms)));
+  sb::edge::CredentialCache credentials(
+      &profiles, {.ttl = absl::Seconds(absl::GetFlag(FLAGS_credentials_ttl)),
+                  .negative_ttl = absl::Seconds(absl::GetFlag(FLAGS_credentials_negative_ttl))});
+  std::string events_group = absl::GetFlag(FLAGS_events_group);
+  if (events_group.empty()) events_group = DefaultEventsGroup(absl::GetFlag(FLAGS_sip_listen));
+  sb::edge::ProfileEvents profile_events(**events_redis, &credentials, events_group);
+  (void)profile_events.Start();
+
+  std::string nonce_secret = absl::GetFlag(FLAGS_nonce_secret);
+  if (nonce_secret.empty()) {
+    log->warn("no nonce_secret: nonces are valid on this copy only, and not across its restarts");
+    nonce_secret = sb::sip::RandomBytes(32);
+  }
+  const absl::Duration nonce_ttl = absl::Seconds(absl::GetFlag(FLAGS_nonce_ttl));
+  sb::sip::NonceCodec nonces(nonce_secret, nonce_ttl);
+  sb::edge::AuthThrottle throttle({.max_failures = absl::GetFlag(FLAGS_auth_max_failures),
+                                   .window = absl::Seconds(absl::GetFlag(FLAGS_auth_failure_window)),
+                                   .block = absl::Seconds(absl::GetFlag(FLAGS_auth_block))});
+  sb::edge::Authenticator authenticator({.algorithms = *algorithms}, &nonces, &credentials, &throttle);
+  sb::edge::Location location(**redis, {.nonce_ttl = nonce_ttl, .max_expires = absl::Seconds(max_expires)});
+  sb::edge::Registrar registrar({.min_expires = absl::Seconds(min_expires),
+                                 .max_expires = absl::Seconds(max_expires),
+                                 .default_expires = absl::Seconds(default_expires),
+                                 .max_bindings = absl::GetFlag(FLAGS_max_bindings),
+                                 .edge_address = absl::StrCat("sip:", absl::GetFlag(FLAGS_sip_listen))},
+                                &authenticator, &location);
+  sb::edge::WorkerPool pool(workers, absl::GetFlag(FLAGS_max_queued));
+  sb::edge::LocationWriter writer(&location, {.threads = absl::GetFlag(FLAGS_redis_writers),
+                                              .max_queued = absl::GetFlag(FLAGS_max_queued)});
+
+  sb::edge::SipFront front;
+  sb::edge::HandleRegister(front, registrar, writer, pool, {});
+  auto stack = sb::sip::SipStack::Start({.listen = absl::GetFlag(FLAGS_sip_listen),
+                                         .t1x64 = absl::Milliseconds(absl::GetFlag(FLAGS_sip_t1x64_ms)),
+                                         .server_header = "Switchboard edge",
+                                         .log_level = log_level},
+                                        &front);
+  if (!stack.ok()) {
+    log->critical("SIP: {}", stack.status().message());
+    return 1;
+  }
+  auto server = sb::core::GrpcServer::Start({.listen = absl::GetFlag(FLAGS_edge_listen)}, {});
+  if (!server.ok()) {
+    log->critical("{}", server.status().message());
+    return 1;
+  }
+  log->info("edge serving SIP on {} (UDP, TCP), gRPC health on port {}; digest {}; expires {}..{}s",
+            absl::GetFlag(FLAGS_sip_listen), (*server)->port(), absl::GetFlag(FLAGS_digest_algorithms),
+            min_expires, max_expires);
+
+  const int sig = sb::core::WaitForTerminationSignal();
+  log->info("signal {}: stopping", sig);
+  (*server)->Shutdown(absl::Seconds(2));
+  // Requests in the workers are answered (the loop still sends); new ones
+  // get 503 until the stack stops listening.
+  pool.Stop();
+  writer.Stop();
+  (*stack)->Stop();
+  profile_events.Stop();
+  return 0;
+}
