@@ -286,8 +286,13 @@ absl::Status Pool::Query(QueryFn fn) {
     SB_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Acquire());
     Failure failure;
     try {
-      pqxx::nontransaction tx(conn->c);
-      absl::Status status = fn(tx);
+      absl::Status status;
+      {
+        // The transaction object must be gone before the connection goes
+        // back to the pool, or the next user finds it still open.
+        pqxx::nontransaction tx(conn->c);
+        status = fn(tx);
+      }
       Release(std::move(conn), /*broken=*/false);
       return status;
     } catch (...) {

@@ -12,15 +12,19 @@
 
 namespace sb::gateway {
 
-Gateway::Gateway(GatewayConfig config, redis::Client* redis, std::shared_ptr<grpc::Channel> profiles)
+Gateway::Gateway(GatewayConfig config, redis::Client* redis, std::shared_ptr<grpc::Channel> profiles,
+                 std::shared_ptr<grpc::Channel> routing)
     : config_(config),
       redis_(redis),
       profiles_channel_(profiles),
       profiles_(pb::Profiles::NewStub(profiles)),
+      routing_channel_(routing),
+      routing_(rpb::Routing::NewStub(routing)),
       sessions_(redis),
       limiter_(redis, config.signin) {
   AddSessionRoutes();
   AddProfileRoutes();
+  AddRoutingRoutes();
   OpenApiInfo info;
   info.description =
       "Switchboard's portal API: subscribers manage their lines, admins their tenant, operators the platform. "

@@ -4,7 +4,7 @@
 // first-sign-in gate (A2), turned into the RPC's request with protobuf's JSON
 // mapping, and sent with the caller's principal; the service decides what the
 // principal may see. Routes are registered by concern: session_routes.cc,
-// profile_routes.cc.
+// profile_routes.cc, routing_routes.cc.
 #include <memory>
 #include <string>
 
@@ -22,6 +22,7 @@
 #include "services/gateway/sessions.h"
 #include "services/gateway/signin_limiter.h"
 #include "switchboard/profiles/v1/profiles.grpc.pb.h"
+#include "switchboard/routing/v1/routing.grpc.pb.h"
 
 namespace google::protobuf {
 class FieldMask;
@@ -30,6 +31,7 @@ class FieldMask;
 namespace sb::gateway {
 
 namespace pb = ::switchboard::profiles::v1;
+namespace rpb = ::switchboard::routing::v1;
 
 struct GatewayConfig {
   absl::Duration rpc_timeout = absl::Seconds(10);
@@ -49,7 +51,8 @@ struct Caller {
 
 class Gateway {
  public:
-  Gateway(GatewayConfig config, redis::Client* redis, std::shared_ptr<grpc::Channel> profiles);
+  Gateway(GatewayConfig config, redis::Client* redis, std::shared_ptr<grpc::Channel> profiles,
+          std::shared_ptr<grpc::Channel> routing);
 
   const Router& router() const { return router_; }
   HttpResponse Handle(HttpRequest& request) const { return router_.Dispatch(request); }
@@ -72,6 +75,11 @@ class Gateway {
                                 const core::Principal& principal, const Req& req) const {
     return Call(profiles_.get(), method, principal, req);
   }
+  template <typename Req, typename Resp>
+  absl::StatusOr<Resp> Routing(grpc::Status (rpb::Routing::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                               const core::Principal& principal, const Req& req) const {
+    return Call(routing_.get(), method, principal, req);
+  }
 
  private:
   using AuthedHandler = std::function<HttpResponse(HttpRequest&, const Caller&)>;
@@ -86,11 +94,14 @@ class Gateway {
 
   void AddSessionRoutes();
   void AddProfileRoutes();
+  void AddRoutingRoutes();
 
   GatewayConfig config_;
   redis::Client* redis_;
   std::shared_ptr<grpc::Channel> profiles_channel_;
   std::unique_ptr<pb::Profiles::Stub> profiles_;
+  std::shared_ptr<grpc::Channel> routing_channel_;
+  std::unique_ptr<rpb::Routing::Stub> routing_;
   mutable SessionStore sessions_;  // thread-safe; Authenticate refreshes state
   SignInLimiter limiter_;
   Router router_;

@@ -13,6 +13,7 @@ ABSL_FLAG(int, http_threads, 16, "HTTP worker threads (handlers block on gRPC ca
 ABSL_FLAG(std::string, redis_url, "redis://127.0.0.1:6379", "Redis URL (sessions, rate limits)");
 ABSL_FLAG(int, redis_pool_size, 16, "Redis connections");
 ABSL_FLAG(std::string, profiles_addr, "127.0.0.1:50051", "profiles service");
+ABSL_FLAG(std::string, routing_addr, "127.0.0.1:50052", "routing service");
 ABSL_FLAG(int, signin_max_failures, 5, "failed sign-ins per login before a wait");
 ABSL_FLAG(int, signin_max_failures_per_address, 30, "failed sign-ins per client address before a wait");
 ABSL_FLAG(absl::Duration, signin_window, absl::Minutes(15), "window of the sign-in failure counts");
@@ -34,7 +35,8 @@ int main(int argc, char** argv) {
   config.signin.per_login = absl::GetFlag(FLAGS_signin_max_failures);
   config.signin.per_address = absl::GetFlag(FLAGS_signin_max_failures_per_address);
   config.signin.window = absl::GetFlag(FLAGS_signin_window);
-  sb::gateway::Gateway gateway(config, redis->get(), sb::core::MakeChannel(absl::GetFlag(FLAGS_profiles_addr)));
+  sb::gateway::Gateway gateway(config, redis->get(), sb::core::MakeChannel(absl::GetFlag(FLAGS_profiles_addr)),
+                               sb::core::MakeChannel(absl::GetFlag(FLAGS_routing_addr)));
 
   sb::gateway::HttpServer server;
   sb::gateway::HttpServer::Config http;

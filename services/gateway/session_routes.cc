@@ -149,6 +149,7 @@ void Gateway::AddSessionRoutes() {
              (*out.mutable_services())[name] = state;
            };
            check("profiles", profiles_channel_);
+           check("routing", routing_channel_);
            auto pong = redis_->Command({"PING"});
            (*out.mutable_services())["redis"] = pong.ok() ? "SERVING" : "UNREACHABLE";
            all &= pong.ok();

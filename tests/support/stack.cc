@@ -27,8 +27,10 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   pg_url_ = FreshDatabase("stack");
   redis_ = std::make_unique<OwnRedis>();
   profiles_port_ = FreePort();
+  routing_port_ = FreePort();
   http_port_ = FreePort();
   StartProfiles();
+  StartRouting();
   StartGateway();
   if (options_.seed) {
     std::string out = dir_ + "/seed.out";
@@ -48,6 +50,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
 
 Stack::~Stack() {
   gateway_.Stop();
+  routing_.Stop();
   profiles_.Stop();
   redis_.reset();
   std::system(absl::StrCat("rm -rf '", dir_, "'").c_str());
@@ -55,6 +58,7 @@ Stack::~Stack() {
 
 std::string Stack::http_base() const { return absl::StrCat("http://127.0.0.1:", http_port_); }
 std::string Stack::profiles_addr() const { return absl::StrCat("127.0.0.1:", profiles_port_); }
+std::string Stack::routing_addr() const { return absl::StrCat("127.0.0.1:", routing_port_); }
 
 void Stack::StartProfiles() {
   profiles_ = Process({BuildDir() + "/services/profiles/profiles"},
@@ -64,12 +68,22 @@ void Stack::StartProfiles() {
   if (!WaitForTcp("127.0.0.1", profiles_port_, absl::Seconds(30))) Fail("profiles did not start", profiles_);
 }
 
+void Stack::StartRouting() {
+  std::vector<std::string> argv = {BuildDir() + "/services/routing/routing"};
+  for (const auto& f : options_.routing_flags) argv.push_back(f);
+  routing_ = Process(argv,
+                     {"SB_PG_URL=" + pg_url_, "SB_REDIS_URL=" + redis_->url(), "SB_ROUTING_LISTEN=" + routing_addr(),
+                      "PROFILES_ADDR=" + profiles_addr(), "SB_LOG_LEVEL=info"},
+                     dir_ + "/routing.log");
+  if (!WaitForTcp("127.0.0.1", routing_port_, absl::Seconds(30))) Fail("routing did not start", routing_);
+}
+
 void Stack::StartGateway() {
   std::vector<std::string> argv = {BuildDir() + "/services/gateway/gateway"};
   for (const auto& f : options_.gateway_flags) argv.push_back(f);
   gateway_ = Process(argv,
                      {"SB_REDIS_URL=" + redis_->url(), absl::StrCat("SB_HTTP_LISTEN=127.0.0.1:", http_port_),
-                      "PROFILES_ADDR=" + profiles_addr(), "SB_LOG_LEVEL=info"},
+                      "PROFILES_ADDR=" + profiles_addr(), "ROUTING_ADDR=" + routing_addr(), "SB_LOG_LEVEL=info"},
                      dir_ + "/gateway.log");
   if (!WaitForTcp("127.0.0.1", http_port_, absl::Seconds(30))) Fail("gateway did not start", gateway_);
   // Ready when it reports its backends serving.
@@ -85,6 +99,12 @@ void Stack::RestartProfiles(bool crash) {
   if (crash) profiles_.Kill();
   else profiles_.Stop();
   StartProfiles();
+}
+
+void Stack::RestartRouting(bool crash) {
+  if (crash) routing_.Kill();
+  else routing_.Stop();
+  StartRouting();
 }
 
 void Stack::RestartGateway(bool crash) {

@@ -1,7 +1,8 @@
 #pragma once
 // The platform as black-box tests see it: a fresh database, a Redis of the
 // test's own, and the real service binaries started on free ports with the
-// same flags `tools/dev up` uses. Add a service here when it exists.
+// same flags `tools/dev up` uses (profiles, routing, gateway). Add a service
+// here when it exists.
 #include <memory>
 #include <string>
 
@@ -13,6 +14,7 @@ namespace sb::testing {
 struct StackOptions {
   bool seed = true;  // run profiles-seed (the demo tenant of tools/dev up)
   std::vector<std::string> gateway_flags;
+  std::vector<std::string> routing_flags;
 };
 
 class Stack {
@@ -22,27 +24,33 @@ class Stack {
 
   std::string http_base() const;  // http://127.0.0.1:<port>
   std::string profiles_addr() const;
+  std::string routing_addr() const;
   const std::string& pg_url() const { return pg_url_; }
   OwnRedis& redis() { return *redis_; }
   Process& profiles() { return profiles_; }
   Process& gateway() { return gateway_; }
+  Process& routing() { return routing_; }
   // Restarts a process and waits until it serves again.
   void RestartProfiles(bool crash);
   void RestartGateway(bool crash);
+  void RestartRouting(bool crash);
   // Demo SIP credentials written by the seed.
   std::string SeedOutput() const { return seed_output_; }
 
  private:
   void StartProfiles();
   void StartGateway();
+  void StartRouting();
 
   StackOptions options_;
   std::string dir_;
   std::string pg_url_;
   std::unique_ptr<OwnRedis> redis_;
   int profiles_port_ = 0;
+  int routing_port_ = 0;
   int http_port_ = 0;
   Process profiles_;
+  Process routing_;
   Process gateway_;
   std::string seed_output_;
 };

@@ -1,0 +1,160 @@
+#include "services/routing/call_tracker.h"
+
+#include "absl/hash/hash.h"
+#include "core/logging.h"
+#include "core/status.h"
+
+namespace sb::routing {
+namespace {
+
+absl::Time SetupTime(const rpb::CallSetup& setup, absl::Time now) {
+  if (setup.at().seconds() == 0 && setup.at().nanos() == 0) return now;
+  return absl::FromUnixSeconds(setup.at().seconds()) + absl::Nanoseconds(setup.at().nanos());
+}
+
+}  // namespace
+
+CallTracker::CallTracker(CallTrackerConfig config, WorkerPool* pool, LogFn log,
+                         std::function<absl::Time()> clock)
+    : config_(config), pool_(pool), log_(std::move(log)), clock_(std::move(clock)) {}
+
+CallTracker::~CallTracker() { Stop(); }
+
+CallTracker::Shard& CallTracker::ShardOf(const std::string& call_id) {
+  return shards_[absl::Hash<std::string>{}(call_id) % kShards];
+}
+
+void CallTracker::OnSetup(const rpb::CallSetup& setup) {
+  if (setup.call_id().empty()) return;
+  Shard& shard = ShardOf(setup.call_id());
+  absl::MutexLock lock(&shard.mu);
+  if (shard.calls.contains(setup.call_id())) return;  // a setup sent again: the first one counts
+  if (shard.calls.size() >= config_.max_calls / kShards) {
+    if (shard.untracked++ % 10000 == 0) {
+      core::Logger("calls")->warn("{} not logged: {} calls open already (max_calls)",
+                                  core::CallCtx{setup.call_id(), setup.tenant_id()}, config_.max_calls);
+    }
+    return;
+  }
+  const absl::Time now = clock_();
+  CallTrace& t = shard.calls[setup.call_id()];
+  t.call_id = setup.call_id();
+  t.tenant_id = setup.tenant_id();
+  const auto& c = setup.caller();
+  t.caller_user_id = setup.origin() == rpb::DEVICE ? c.user_id() : "";
+  t.caller_number = !c.number().empty() ? c.number() : c.number_e164();
+  t.caller_extension = c.extension();
+  t.caller_name = c.display_name();
+  t.caller_anonymous = c.anonymous();
+  t.dialed = setup.dialed();
+  t.started_at = SetupTime(setup, now);
+  t.last_event_at = now;
+  t.touched_at = now;
+}
+
+std::optional<CallTrace> CallTracker::TakeIfSettled(Shard& shard, const std::string& call_id) {
+  auto it = shard.calls.find(call_id);
+  if (it == shard.calls.end()) return std::nullopt;
+  const CallTrace& t = it->second;
+  // The decision alone settles rejects, star codes and errors: the edge
+  // acts on them without a call to follow.
+  const bool settled_by_decision = t.decided && (!t.loggable || t.rejected || t.evaluation_failed);
+  if (!(t.decided && t.terminal) && !settled_by_decision) return std::nullopt;
+  CallTrace out = std::move(it->second);
+  shard.calls.erase(it);
+  if (out.loggable) ++shard.logged;
+  return out;
+}
+
+void CallTracker::OnDecision(const rpb::RouteDecision& decision) {
+  std::optional<CallTrace> ready;
+  {
+    Shard& shard = ShardOf(decision.call_id());
+    absl::MutexLock lock(&shard.mu);
+    auto it = shard.calls.find(decision.call_id());
+    if (it == shard.calls.end()) return;
+    RecordDecision(decision, &it->second);
+    ready = TakeIfSettled(shard, decision.call_id());
+  }
+  if (ready) Log(*std::move(ready));
+}
+
+void CallTracker::OnEvent(const rpb::CallEvent& event) {
+  std::optional<CallTrace> ready;
+  {
+    Shard& shard = ShardOf(event.call_id());
+    absl::MutexLock lock(&shard.mu);
+    auto it = shard.calls.find(event.call_id());
+    if (it == shard.calls.end()) {
+      core::Logger("calls")->debug("{} event {} for a call not tracked here",
+                                   core::CallCtx{event.call_id(), ""},
+                                   rpb::CallEvent::Kind_Name(event.kind()));
+      return;
+    }
+    RecordEvent(event, clock_(), &it->second);
+    ready = TakeIfSettled(shard, event.call_id());
+  }
+  if (ready) Log(*std::move(ready));
+}
+
+void CallTracker::Log(CallTrace trace) {
+  if (!trace.loggable) return;
+  core::CallCtx ctx{trace.call_id, trace.tenant_id};
+  auto log = log_;
+  if (!pool_->Submit([log, trace = std::move(trace)] { log(trace); })) {
+    core::Logger("calls")->warn("{} not logged: shutting down", ctx);
+  }
+}
+
+void CallTracker::Sweep() {
+  const absl::Time now = clock_();
+  for (Shard& shard : shards_) {
+    std::vector<CallTrace> ready;
+    {
+      absl::MutexLock lock(&shard.mu);
+      for (auto it = shard.calls.begin(); it != shard.calls.end();) {
+        const CallTrace& t = it->second;
+        if (t.events == 0 && now - t.touched_at > config_.setup_timeout) {
+          ++shard.dropped;
+          shard.calls.erase(it++);
+        } else if (t.events > 0 && now - t.touched_at > config_.call_timeout) {
+          if (t.loggable) ++shard.logged;
+          ready.push_back(std::move(it->second));
+          shard.calls.erase(it++);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& t : ready) {
+      core::Logger("calls")->info("{} timed out after its last event: logged as known",
+                                  core::CallCtx{t.call_id, t.tenant_id});
+      Log(std::move(t));
+    }
+  }
+}
+
+void CallTracker::Start() {
+  sweeper_ = std::thread([this] {
+    while (!stop_.WaitForNotificationWithTimeout(config_.sweep_interval)) Sweep();
+  });
+}
+
+void CallTracker::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (sweeper_.joinable()) sweeper_.join();
+}
+
+CallTrackerStats CallTracker::Stats() const {
+  CallTrackerStats out;
+  for (const Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    out.open += shard.calls.size();
+    out.logged += shard.logged;
+    out.dropped += shard.dropped;
+    out.untracked += shard.untracked;
+  }
+  return out;
+}
+
+}  // namespace sb::routing

@@ -1,0 +1,101 @@
+#pragma once
+// The calls routing has decided and not yet logged, by call id, for the
+// whole process (not per stream: an edge that reconnects on a new stream to
+// this copy goes on sending events for its calls).
+//
+// A call is logged (call_log.h) when the edge says it is over (ENDED,
+// CANCELLED, FAILED), at once when the decision itself settles it (a reject,
+// a star code, an error), or when it times out:
+//   - no event at all `setup_timeout` after the setup: the edge never acted
+//     on it (it failed, or its call was torn down before ringing): dropped
+//     without an entry, since nothing says the call happened;
+//   - no event for `call_timeout` after the last one: logged with what is
+//     known (answered calls get the duration up to their last event).
+// Logging runs on the worker pool (it resolves names and writes PostgreSQL).
+//
+// Threading: every method may be called from any thread; OnSetup/OnEvent
+// take one short lock and never block on I/O (reactor threads call them).
+#include <array>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/node_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "services/routing/call_log.h"
+#include "services/routing/worker_pool.h"
+
+namespace sb::routing {
+
+struct CallTrackerConfig {
+  absl::Duration setup_timeout = absl::Minutes(2);
+  absl::Duration call_timeout = absl::Hours(4);
+  // Past this many open calls new setups are decided but not tracked (and
+  // logged at warn): memory stays bounded whatever the edge sends.
+  size_t max_calls = 200000;
+  absl::Duration sweep_interval = absl::Seconds(10);
+};
+
+struct CallTrackerStats {
+  size_t open = 0;
+  int64_t logged = 0;
+  int64_t dropped = 0;    // setups with no event before setup_timeout
+  int64_t untracked = 0;  // refused past max_calls
+};
+
+class CallTracker {
+ public:
+  using LogFn = std::function<void(const CallTrace&)>;  // runs on the pool
+
+  CallTracker(CallTrackerConfig config, WorkerPool* pool, LogFn log,
+              std::function<absl::Time()> clock = absl::Now);
+  ~CallTracker();  // Stop()
+
+  void OnSetup(const rpb::CallSetup& setup);
+  void OnDecision(const rpb::RouteDecision& decision);
+  void OnEvent(const rpb::CallEvent& event);
+
+  // Logs or drops the calls that timed out; Start() runs it periodically.
+  void Sweep();
+  void Start();
+  void Stop();
+
+  CallTrackerStats Stats() const;
+
+ private:
+  // Calls are spread over shards by call id, each with its own lock: a
+  // sweep holds one shard at a time, so a stream waits at most for a
+  // sixteenth of a pass, and streams rarely contend with each other.
+  // Node-based maps: a trace is a few hundred bytes, and growing a table
+  // moves pointers, not traces.
+  struct Shard {
+    mutable absl::Mutex mu;
+    absl::node_hash_map<std::string, CallTrace> calls ABSL_GUARDED_BY(mu);
+    int64_t logged ABSL_GUARDED_BY(mu) = 0;
+    int64_t dropped ABSL_GUARDED_BY(mu) = 0;
+    int64_t untracked ABSL_GUARDED_BY(mu) = 0;
+  };
+  static constexpr size_t kShards = 16;
+
+  Shard& ShardOf(const std::string& call_id);
+  // The trace, moved out of the shard, when the call is settled.
+  static std::optional<CallTrace> TakeIfSettled(Shard& shard, const std::string& call_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  void Log(CallTrace trace);
+
+  const CallTrackerConfig config_;
+  WorkerPool* pool_;
+  LogFn log_;
+  std::function<absl::Time()> clock_;
+  std::array<Shard, kShards> shards_;
+
+  absl::Notification stop_;
+  std::thread sweeper_;
+};
+
+}  // namespace sb::routing
