@@ -8,7 +8,7 @@
 #include "pg/migrate.h"
 #include "pg/pool.h"
 #include "redis/client.h"
-#include "services/profiles/outbox_relay.h"
+#include "pg/outbox_relay.h"
 #include "services/profiles/pg_store.h"
 #include "services/profiles/profiles_server.h"
 
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   sb::events::Publisher publisher(**redis);
-  sb::profiles::OutboxRelay relay(pool->get(), [&](const sb::profiles::OutboxRow& row) {
+  sb::pg::OutboxRelay relay(pool->get(), [&](const sb::pg::OutboxRow& row) {
     sb::events::Event e;
     e.id = row.event_id;
     e.type = row.type;

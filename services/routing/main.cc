@@ -13,7 +13,7 @@
 #include "services/routing/call_tracker.h"
 #include "services/routing/decider.h"
 #include "services/routing/invalidation.h"
-#include "services/routing/outbox_relay.h"
+#include "pg/outbox_relay.h"
 #include "services/routing/pg_store.h"
 #include "services/routing/purger.h"
 #include "services/routing/routing_server.h"
@@ -72,7 +72,7 @@ int Run() {
     return 1;
   }
   sb::events::Publisher publisher(**redis);
-  OutboxRelay relay(pool->get(), [&](const OutboxRow& row) {
+  pg::OutboxRelay relay(pool->get(), [&](const pg::OutboxRow& row) {
     sb::events::Event e;
     e.id = row.event_id;
     e.type = row.type;

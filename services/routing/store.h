@@ -3,7 +3,7 @@
 // messages. Users and tenants are profiles' ids: the store only keeps them.
 //
 // Every mutating method takes the events that describe the change and writes
-// them to the outbox in the same transaction (see outbox_relay.h), so an
+// them to the outbox in the same transaction (see libs/pg/outbox_relay.h), so an
 // acknowledged change always reaches the other routing copies' caches and an
 // acknowledged call-log entry always gets its call.missed / call.rejected.
 #include <optional>

@@ -1,9 +1,8 @@
-#include "services/routing/outbox_relay.h"
+#include "pg/outbox_relay.h"
 
 #include "core/logging.h"
-#include "core/status.h"
 
-namespace sb::routing {
+namespace sb::pg {
 
 absl::StatusOr<int> OutboxRelay::RelayOnce(int batch) {
   int sent = 0;
@@ -62,4 +61,4 @@ void OutboxRelay::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-}  // namespace sb::routing
+}  // namespace sb::pg

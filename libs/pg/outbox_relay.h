@@ -1,8 +1,7 @@
 #pragma once
-// Relays the events written to routing's `outbox` table (in the same
-// transaction as the change they describe) to Redis Streams, then deletes
-// them. The same relay as profiles' (services/profiles/outbox_relay.h), over
-// this service's own schema: a service never touches another's tables. A crash
+// Relays the events a service writes to the `outbox` table of its own schema
+// (the pool's search_path), in the same transaction as
+// the change they describe) to Redis Streams, then deletes them. A crash
 // between publish and delete publishes again: delivery is at least once and
 // consumers deduplicate by event id, which is fixed when the row is written.
 #include <functional>
@@ -15,7 +14,7 @@
 #include "absl/time/time.h"
 #include "pg/pool.h"
 
-namespace sb::routing {
+namespace sb::pg {
 
 struct OutboxRow {
   std::string topic;
@@ -47,4 +46,4 @@ class OutboxRelay {
   std::thread thread_;
 };
 
-}  // namespace sb::routing
+}  // namespace sb::pg
