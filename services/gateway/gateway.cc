@@ -21,7 +21,8 @@ Gateway::Gateway(GatewayConfig config, redis::Client* redis, std::shared_ptr<grp
       routing_channel_(routing),
       routing_(rpb::Routing::NewStub(routing)),
       sessions_(redis),
-      limiter_(redis, config.signin) {
+      limiter_(redis, config.signin),
+      user_cache_(config.user_cache_ttl) {
   AddSessionRoutes();
   AddProfileRoutes();
   AddRoutingRoutes();
@@ -79,7 +80,20 @@ void Gateway::Authed(std::string method, std::string pattern, RouteDoc doc, Auth
                                    "set your security e-mail first: PATCH /v1/users/me with {\"security_email\":…}"),
                                403);
         }
-        return handler(request, *caller);
+        HttpResponse response = handler(request, *caller);
+        if (request.method != "GET" && request.method != "HEAD" && response.status < 400) {
+          // Read-your-writes in this copy: a change to a user's resources drops
+          // that user's cached profile now (other copies learn it from the
+          // profile events); a change elsewhere (a tenant, a line by id) may
+          // touch anyone's, so everything cached goes.
+          auto user = request.path_params.find("user_id");
+          if (user != request.path_params.end()) {
+            user_cache_.Invalidate(user->second);
+          } else {
+            user_cache_.Clear();
+          }
+        }
+        return response;
       },
       std::move(doc));
 }

@@ -21,6 +21,7 @@
 #include "services/gateway/router.h"
 #include "services/gateway/sessions.h"
 #include "services/gateway/signin_limiter.h"
+#include "services/gateway/user_cache.h"
 #include "switchboard/profiles/v1/profiles.grpc.pb.h"
 #include "switchboard/routing/v1/routing.grpc.pb.h"
 
@@ -39,6 +40,7 @@ struct GatewayConfig {
   absl::Duration remember_me_ttl = absl::Hours(24 * 30);
   SignInLimits signin;
   size_t max_photo_bytes = 2 << 20;
+  absl::Duration user_cache_ttl = absl::Seconds(30);
 };
 
 // What a handler knows of its caller.
@@ -55,6 +57,9 @@ class Gateway {
           std::shared_ptr<grpc::Channel> routing);
 
   const Router& router() const { return router_; }
+  // Signed-in users' own profiles (GET /v1/users/me). main.cc feeds it the
+  // `profile.*` events so every copy drops what another copy changed.
+  UserCache& user_cache() const { return user_cache_; }
   HttpResponse Handle(HttpRequest& request) const { return router_.Dispatch(request); }
 
   // Calls a unary RPC of `stub` with the caller's principal and a deadline.
@@ -104,6 +109,7 @@ class Gateway {
   std::unique_ptr<rpb::Routing::Stub> routing_;
   mutable SessionStore sessions_;  // thread-safe; Authenticate refreshes state
   SignInLimiter limiter_;
+  mutable UserCache user_cache_;
   Router router_;
   std::string openapi_;  // built once every route is registered
 };

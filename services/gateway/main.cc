@@ -4,9 +4,13 @@
 #include "core/logging.h"
 #include "core/server.h"
 #include "core/shutdown.h"
+#include "events/tail.h"
 #include "redis/client.h"
 #include "services/gateway/gateway.h"
 #include "services/gateway/http_server.h"
+#include "switchboard/events/v1/events.pb.h"
+
+#include <thread>
 
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080", "HTTP listen address");
 ABSL_FLAG(int, http_threads, 16, "HTTP worker threads (handlers block on gRPC calls)");
@@ -38,6 +42,23 @@ int main(int argc, char** argv) {
   sb::gateway::Gateway gateway(config, redis->get(), sb::core::MakeChannel(absl::GetFlag(FLAGS_profiles_addr)),
                                sb::core::MakeChannel(absl::GetFlag(FLAGS_routing_addr)));
 
+  // Every copy drops the cached profiles another copy (or a service) changed.
+  // A user's profile carries the user's lines, so a line or device event for
+  // that user counts too; an unreadable event or a gap clears everything.
+  sb::events::Tail profile_events(**redis, {"profile"});
+  std::thread profile_tail([&] {
+    profile_events.Run(
+        [&](const sb::events::Event& e) {
+          ::switchboard::events::v1::ProfileChanged change;
+          if (change.ParseFromString(e.payload) && !change.user_id().empty()) {
+            gateway.user_cache().Invalidate(change.user_id());
+          } else {
+            gateway.user_cache().Clear();
+          }
+        },
+        [&] { gateway.user_cache().Clear(); });
+  });
+
   sb::gateway::HttpServer server;
   sb::gateway::HttpServer::Config http;
   http.listen = absl::GetFlag(FLAGS_http_listen);
@@ -47,11 +68,15 @@ int main(int argc, char** argv) {
   };
   if (auto st = server.Start(http, [&](sb::gateway::HttpRequest& r) { return gateway.Handle(r); }); !st.ok()) {
     log->critical("{}", st.message());
+    profile_events.Stop();
+    profile_tail.join();
     return 1;
   }
   log->info("portal API on http://{} (port {})", http.listen, server.port());
   int sig = sb::core::WaitForTerminationSignal();
   log->info("signal {}: stopping", sig);
   server.Stop();
+  profile_events.Stop();
+  profile_tail.join();
   return 0;
 }

@@ -99,7 +99,19 @@ void Gateway::AddProfileRoutes() {
          [this](HttpRequest& r, const Caller& c) {
            pb::GetUserRequest req;
            req.set_user_id(Param(r, "user_id"));
-           return Answer(Profiles(&Stub::GetUser, c.principal, req));
+           // Only one's own profile is cached: what another caller may see of a
+           // user depends on who asks, and profiles decides that.
+           bool own = req.user_id() == c.principal.user_id;
+           if (own) {
+             if (auto json = user_cache_.Get(req.user_id())) {
+               HttpResponse cached;
+               cached.body = std::move(*json);
+               return cached;
+             }
+           }
+           HttpResponse response = Answer(Profiles(&Stub::GetUser, c.principal, req));
+           if (own && response.status == 200) user_cache_.Put(req.user_id(), response.body);
+           return response;
          },
          /*before_security_email=*/true);
   Authed("PATCH", "/v1/users/{user_id}",

@@ -134,6 +134,35 @@ TEST_CASE("the subscriber reads and edits the profile; sign-out ends the session
   CHECK(alice.Get("/v1/users/me").status == 401);
 }
 
+TEST_CASE("a change made through another gateway copy reaches this copy's cached profile") {
+  // A second gateway on the same Redis and profiles: what it changes must
+  // not stay hidden behind the first copy's cache (30 s TTL) for long.
+  int port = sb::testing::FreePort();
+  sb::testing::Process other({sb::testing::BuildDir() + "/services/gateway/gateway"},
+                             {"SB_REDIS_URL=" + TheStack().redis().url(),
+                              absl::StrCat("SB_HTTP_LISTEN=127.0.0.1:", port),
+                              "PROFILES_ADDR=" + TheStack().profiles_addr(),
+                              "ROUTING_ADDR=" + TheStack().routing_addr(), "SB_LOG_LEVEL=info"},
+                             "/tmp/portal_test_gateway2.log");
+  REQUIRE(sb::testing::WaitForTcp("127.0.0.1", port, absl::Seconds(30)));
+
+  HttpClient alice = Alice();
+  REQUIRE(alice.Get("/v1/users/me").status == 200);  // now cached in the first copy
+  HttpClient via_other(absl::StrCat("http://127.0.0.1:", port));
+  via_other.set_token(alice.token());
+  auto patched = via_other.Patch("/v1/users/me", R"({"department":"Copy two"})");
+  INFO(patched.body);
+  REQUIRE(patched.status == 200);
+
+  std::string seen;
+  for (int i = 0; i < 100 && seen != "Copy two"; ++i) {
+    seen = Body(alice.Get("/v1/users/me"))["department"].str();
+    if (seen != "Copy two") usleep(50000);
+  }
+  CHECK(seen == "Copy two");  // within 5 s, far below the cache's TTL
+  other.Stop();
+}
+
 TEST_CASE("first sign-in: nothing but the profile until a security e-mail is set (A2)") {
   HttpClient bruno = SignedIn("0222969570", "Bruno!Portal37");
   CHECK(bruno.Get("/v1/users/me").status == 200);
