@@ -179,8 +179,6 @@ rpb::CallSettings DefaultCallSettings(const std::string& user_id, bool has_voice
   s.set_voicemail_after_s(24);
   s.set_max_concurrent_calls(kDefaultMaxConcurrentCalls);
   s.set_call_waiting(true);
-  s.mutable_caller_id()->set_show_incoming_number(true);
-  s.mutable_caller_id()->set_show_incoming_name(true);
   s.set_voicemail_enabled(has_voicemail);
   s.set_ring_time_s(24);
   s.set_recording(rpb::RECORDING_OFF);

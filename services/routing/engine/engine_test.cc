@@ -227,6 +227,26 @@ TEST_CASE("Presentation of incoming calls") {
   withheld.mutable_caller()->set_anonymous(true);
   CHECK(Run(strict, withheld).steps_size() == 1);
   CHECK(Run(strict, testing::FromAnonymous()).final().sip_code() == 433);
+
+  // Alice chooses not to be shown callers' numbers, then names (B11); the
+  // asserted identity is kept for the network and the log.
+  CalleeView discreet = alice;
+  discreet.settings.mutable_caller_id()->set_hide_incoming_number(true);
+  rpb::CallSetup from_mobile = FromTrunk("0612345678");
+  from_mobile.mutable_caller()->set_number_e164("+33612345678");
+  p = Run(discreet, from_mobile).presentation();
+  CHECK(p.withhold_number());
+  CHECK(p.number().empty());
+  CHECK(p.asserted_identity() == "+33612345678");
+  snapshot = testing::To(discreet);
+  snapshot.caller = testing::BobAsCaller();
+  p = Decide(testing::FromBob(), snapshot, kMonday10).presentation();
+  CHECK(p.number().empty());
+  CHECK(p.display_name() == "Bob Leroy");
+  discreet.settings.mutable_caller_id()->set_hide_incoming_name(true);
+  snapshot = testing::To(discreet);
+  snapshot.caller = testing::BobAsCaller();
+  CHECK(Decide(testing::FromBob(), snapshot, kMonday10).presentation().display_name().empty());
 }
 
 TEST_CASE("Setups that can't be evaluated get an error decision, never an exception") {

@@ -313,13 +313,20 @@ class Incoming {
     rpb::Presentation& presentation = *decision_.mutable_presentation();
     if (snapshot_.caller) {
       presentation = CallerPresentation(*snapshot_.caller, caller_.colleague);
-      return;
+    } else {
+      const rpb::Party& party = setup_.caller();
+      presentation.set_withhold_number(caller_.anonymous);
+      presentation.set_number(party.number_e164().empty() ? party.number() : party.number_e164());
+      presentation.set_display_name(party.display_name());
+      presentation.set_asserted_identity(party.number_e164());
     }
-    const rpb::Party& party = setup_.caller();
-    presentation.set_withhold_number(caller_.anonymous);
-    presentation.set_number(party.number_e164().empty() ? party.number() : party.number_e164());
-    presentation.set_display_name(party.display_name());
-    presentation.set_asserted_identity(party.number_e164());
+    // The callee's own choice not to be shown who calls (B11). The asserted
+    // identity stays: it is for the network and the call log, not the phone.
+    if (settings_.caller_id().hide_incoming_number()) {
+      presentation.set_withhold_number(true);
+      presentation.clear_number();
+    }
+    if (settings_.caller_id().hide_incoming_name()) presentation.clear_display_name();
   }
 
   const rpb::CallSetup& setup_;
