@@ -1,6 +1,7 @@
 #include "services/routing/call_tracker.h"
 
 #include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
 #include "core/logging.h"
 #include "core/status.h"
 
@@ -10,6 +11,24 @@ namespace {
 absl::Time SetupTime(const rpb::CallSetup& setup, absl::Time now) {
   if (setup.at().seconds() == 0 && setup.at().nanos() == 0) return now;
   return absl::FromUnixSeconds(setup.at().seconds()) + absl::Nanoseconds(setup.at().nanos());
+}
+
+// A trace as the setup starts it.
+CallTrace TraceOf(const rpb::CallSetup& setup, absl::Time now) {
+  CallTrace t;
+  t.call_id = setup.call_id();
+  t.tenant_id = setup.tenant_id();
+  const auto& c = setup.caller();
+  t.caller_user_id = setup.origin() == rpb::DEVICE ? c.user_id() : "";
+  t.caller_number = !c.number().empty() ? c.number() : c.number_e164();
+  t.caller_extension = c.extension();
+  t.caller_name = c.display_name();
+  t.caller_anonymous = c.anonymous();
+  t.dialed = setup.dialed();
+  t.started_at = SetupTime(setup, now);
+  t.last_event_at = now;
+  t.touched_at = now;
+  return t;
 }
 
 }  // namespace
@@ -27,29 +46,30 @@ CallTracker::Shard& CallTracker::ShardOf(const std::string& call_id) {
 void CallTracker::OnSetup(const rpb::CallSetup& setup) {
   if (setup.call_id().empty()) return;
   Shard& shard = ShardOf(setup.call_id());
-  absl::MutexLock lock(&shard.mu);
-  if (shard.calls.contains(setup.call_id())) return;  // a setup sent again: the first one counts
-  if (shard.calls.size() >= config_.max_calls / kShards) {
-    if (shard.untracked++ % 10000 == 0) {
-      core::Logger("calls")->warn("{} not logged: {} calls open already (max_calls)",
-                                  core::CallCtx{setup.call_id(), setup.tenant_id()}, config_.max_calls);
-    }
-    return;
-  }
   const absl::Time now = clock_();
-  CallTrace& t = shard.calls[setup.call_id()];
-  t.call_id = setup.call_id();
-  t.tenant_id = setup.tenant_id();
-  const auto& c = setup.caller();
-  t.caller_user_id = setup.origin() == rpb::DEVICE ? c.user_id() : "";
-  t.caller_number = !c.number().empty() ? c.number() : c.number_e164();
-  t.caller_extension = c.extension();
-  t.caller_name = c.display_name();
-  t.caller_anonymous = c.anonymous();
-  t.dialed = setup.dialed();
-  t.started_at = SetupTime(setup, now);
-  t.last_event_at = now;
-  t.touched_at = now;
+  {
+    absl::MutexLock lock(&shard.mu);
+    if (shard.calls.contains(setup.call_id())) return;  // a setup sent again: the first one counts
+    if (shard.calls.size() >= config_.max_calls / kShards) {
+      if (shard.untracked++ % 10000 == 0) {
+        core::Logger("calls")->warn("{} not logged: {} calls open already (max_calls)",
+                                    core::CallCtx{setup.call_id(), setup.tenant_id()}, config_.max_calls);
+      }
+      return;
+    }
+    shard.calls.emplace(setup.call_id(), TraceOf(setup, now));
+  }
+  if (journal_ != nullptr) {
+    if (setup.has_at()) {
+      journal_->AppendSetup(setup);
+    } else {  // the replay must start the call when it started, not when it is read
+      rpb::CallSetup stamped = setup;
+      stamped.mutable_at()->set_seconds(absl::ToUnixSeconds(now));
+      stamped.mutable_at()->set_nanos(static_cast<int32_t>(
+          absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+      journal_->AppendSetup(stamped);
+    }
+  }
 }
 
 std::optional<CallTrace> CallTracker::TakeIfSettled(Shard& shard, const std::string& call_id) {
@@ -76,25 +96,91 @@ void CallTracker::OnDecision(const rpb::RouteDecision& decision) {
     RecordDecision(decision, &it->second);
     ready = TakeIfSettled(shard, decision.call_id());
   }
-  if (ready) Log(*std::move(ready));
+  if (journal_ != nullptr && !ready) journal_->AppendDecision(decision);
+  Finish(std::move(ready));
 }
 
 void CallTracker::OnEvent(const rpb::CallEvent& event) {
   std::optional<CallTrace> ready;
+  bool adopt = false;
+  const absl::Time now = clock_();
   {
     Shard& shard = ShardOf(event.call_id());
     absl::MutexLock lock(&shard.mu);
     auto it = shard.calls.find(event.call_id());
     if (it == shard.calls.end()) {
-      core::Logger("calls")->debug("{} event {} for a call not tracked here",
-                                   core::CallCtx{event.call_id(), ""},
-                                   rpb::CallEvent::Kind_Name(event.kind()));
+      if (journal_ == nullptr || event.call_id().empty()) {
+        core::Logger("calls")->debug("{} event {} for a call not tracked here",
+                                     core::CallCtx{event.call_id(), ""},
+                                     rpb::CallEvent::Kind_Name(event.kind()));
+        return;
+      }
+      // Set up elsewhere or before a restart: its journal tells the rest.
+      auto [waiting, first] = shard.adopting.try_emplace(event.call_id());
+      waiting->second.push_back(event);
+      if (!event.has_at()) {  // stamped now: it is replayed after the load
+        waiting->second.back().mutable_at()->set_seconds(absl::ToUnixSeconds(now));
+      }
+      adopt = first;
+    } else {
+      RecordEvent(event, now, &it->second);
+      ready = TakeIfSettled(shard, event.call_id());
+    }
+  }
+  if (adopt) {
+    std::string call_id = event.call_id();
+    if (!pool_->Submit([this, call_id] { Adopt(call_id); })) {
+      Shard& shard = ShardOf(call_id);
+      absl::MutexLock lock(&shard.mu);
+      shard.adopting.erase(call_id);
+    }
+    return;
+  }
+  if (journal_ != nullptr && !ready) journal_->AppendEvent(event);
+  Finish(std::move(ready));
+}
+
+void CallTracker::Adopt(const std::string& call_id) {
+  auto journaled = journal_->Load(call_id);
+  Shard& shard = ShardOf(call_id);
+  std::optional<CallTrace> ready;
+  std::vector<rpb::CallEvent> pending;
+  {
+    absl::MutexLock lock(&shard.mu);
+    auto waiting = shard.adopting.find(call_id);
+    if (waiting != shard.adopting.end()) {
+      pending = std::move(waiting->second);
+      shard.adopting.erase(waiting);
+    }
+    if (!journaled.ok() || !journaled->has_value()) {
+      core::Logger("calls")->log(
+          journaled.ok() ? spdlog::level::debug : spdlog::level::warn,
+          "{} {} events for a call not tracked here{}", core::CallCtx{call_id, ""}, pending.size(),
+          journaled.ok() ? "" : absl::StrCat(" (journal: ", journaled.status().message(), ")"));
       return;
     }
-    RecordEvent(event, clock_(), &it->second);
-    ready = TakeIfSettled(shard, event.call_id());
+    JournaledCall& call = **journaled;
+    const absl::Time now = clock_();
+    CallTrace trace = TraceOf(call.setup, now);
+    if (call.decided) RecordDecision(call.decision, &trace);
+    for (const auto& e : call.events) RecordEvent(e, now, &trace);
+    for (const auto& e : pending) RecordEvent(e, now, &trace);
+    shard.calls.insert_or_assign(call_id, std::move(trace));
+    ++shard.adopted;
+    ready = TakeIfSettled(shard, call_id);
   }
-  if (ready) Log(*std::move(ready));
+  core::Logger("calls")->info("{} picked up from its journal ({} events after the move)",
+                              core::CallCtx{call_id, (*journaled)->setup.tenant_id()}, pending.size());
+  if (!ready) {
+    for (const auto& e : pending) journal_->AppendEvent(e);
+  }
+  Finish(std::move(ready));
+}
+
+void CallTracker::Finish(std::optional<CallTrace> ready) {
+  if (!ready) return;
+  if (journal_ != nullptr) journal_->Forget(ready->call_id);
+  Log(*std::move(ready));
 }
 
 void CallTracker::Log(CallTrace trace) {
@@ -116,6 +202,7 @@ void CallTracker::Sweep() {
         const CallTrace& t = it->second;
         if (t.events == 0 && now - t.touched_at > config_.setup_timeout) {
           ++shard.dropped;
+          if (journal_ != nullptr) journal_->Forget(t.call_id);
           shard.calls.erase(it++);
         } else if (t.events > 0 && now - t.touched_at > config_.call_timeout) {
           if (t.loggable) ++shard.logged;
@@ -129,7 +216,7 @@ void CallTracker::Sweep() {
     for (auto& t : ready) {
       core::Logger("calls")->info("{} timed out after its last event: logged as known",
                                   core::CallCtx{t.call_id, t.tenant_id});
-      Log(std::move(t));
+      Finish(std::move(t));
     }
   }
 }
@@ -153,6 +240,7 @@ CallTrackerStats CallTracker::Stats() const {
     out.logged += shard.logged;
     out.dropped += shard.dropped;
     out.untracked += shard.untracked;
+    out.adopted += shard.adopted;
   }
   return out;
 }

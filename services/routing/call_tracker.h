@@ -13,6 +13,13 @@
 //     known (answered calls get the duration up to their last event).
 // Logging runs on the worker pool (it resolves names and writes PostgreSQL).
 //
+// With a CallJournal (call_journal.h), every setup, decision and event is
+// also written to Redis, and an event for a call this copy doesn't know —
+// set up on another copy, or before a restart — makes it load the call's
+// journal on the pool and carry on from there: the edge's stream may move
+// between copies without losing the log of the calls in progress. Events
+// arriving while the journal loads wait for it, in order.
+//
 // Threading: every method may be called from any thread; OnSetup/OnEvent
 // take one short lock and never block on I/O (reactor threads call them).
 #include <array>
@@ -27,6 +34,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "services/routing/call_journal.h"
 #include "services/routing/call_log.h"
 #include "services/routing/worker_pool.h"
 
@@ -46,6 +54,7 @@ struct CallTrackerStats {
   int64_t logged = 0;
   int64_t dropped = 0;    // setups with no event before setup_timeout
   int64_t untracked = 0;  // refused past max_calls
+  int64_t adopted = 0;    // calls picked up from the journal
 };
 
 class CallTracker {
@@ -55,6 +64,9 @@ class CallTracker {
   CallTracker(CallTrackerConfig config, WorkerPool* pool, LogFn log,
               std::function<absl::Time()> clock = absl::Now);
   ~CallTracker();  // Stop()
+
+  // Journals the open calls there (optional; before any call arrives).
+  void set_journal(CallJournal* journal) { journal_ = journal; }
 
   void OnSetup(const rpb::CallSetup& setup);
   void OnDecision(const rpb::RouteDecision& decision);
@@ -76,6 +88,9 @@ class CallTracker {
   struct Shard {
     mutable absl::Mutex mu;
     absl::node_hash_map<std::string, CallTrace> calls ABSL_GUARDED_BY(mu);
+    // Calls whose journal is loading, with the events that came meanwhile.
+    absl::node_hash_map<std::string, std::vector<rpb::CallEvent>> adopting ABSL_GUARDED_BY(mu);
+    int64_t adopted ABSL_GUARDED_BY(mu) = 0;
     int64_t logged ABSL_GUARDED_BY(mu) = 0;
     int64_t dropped ABSL_GUARDED_BY(mu) = 0;
     int64_t untracked ABSL_GUARDED_BY(mu) = 0;
@@ -87,11 +102,16 @@ class CallTracker {
   static std::optional<CallTrace> TakeIfSettled(Shard& shard, const std::string& call_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   void Log(CallTrace trace);
+  // Logs a settled trace and forgets its journal.
+  void Finish(std::optional<CallTrace> ready);
+  // On the pool: loads `call_id`'s journal and tracks the call from it.
+  void Adopt(const std::string& call_id);
 
   const CallTrackerConfig config_;
   WorkerPool* pool_;
   LogFn log_;
   std::function<absl::Time()> clock_;
+  CallJournal* journal_ = nullptr;
   std::array<Shard, kShards> shards_;
 
   absl::Notification stop_;

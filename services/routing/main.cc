@@ -7,13 +7,14 @@
 #include "core/shutdown.h"
 #include "events/publisher.h"
 #include "pg/migrate.h"
+#include "pg/outbox_relay.h"
 #include "pg/pool.h"
 #include "redis/client.h"
+#include "services/routing/call_journal.h"
 #include "services/routing/call_log_writer.h"
 #include "services/routing/call_tracker.h"
 #include "services/routing/decider.h"
 #include "services/routing/invalidation.h"
-#include "pg/outbox_relay.h"
 #include "services/routing/pg_store.h"
 #include "services/routing/purger.h"
 #include "services/routing/routing_server.h"
@@ -37,6 +38,8 @@ ABSL_FLAG(absl::Duration, call_setup_timeout, absl::Minutes(2),
 ABSL_FLAG(absl::Duration, call_timeout, absl::Hours(4),
           "a call silent this long after its last event is logged as is");
 ABSL_FLAG(int, max_tracked_calls, 200000, "open calls followed for the call log at most");
+ABSL_FLAG(bool, call_journal, true,
+          "journal open calls in Redis so another copy (or this one, restarted) finishes their log");
 ABSL_FLAG(absl::Duration, purge_interval, absl::Hours(1),
           "how often call logs older than two months are deleted");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error");
@@ -103,6 +106,11 @@ int Run() {
                        .call_timeout = absl::GetFlag(FLAGS_call_timeout),
                        .max_calls = static_cast<size_t>(absl::GetFlag(FLAGS_max_tracked_calls))},
                       &workers, [&](const CallTrace& trace) { (void)writer.Write(trace); });
+  CallJournal journal(redis->get(), {.ttl = absl::GetFlag(FLAGS_call_timeout) * 3});
+  if (absl::GetFlag(FLAGS_call_journal)) {
+    journal.Start();
+    tracker.set_journal(&journal);
+  }
   tracker.Start();
   InvalidationFeed feed(redis->get(), &directory, &data);
   feed.Start();
@@ -126,8 +134,13 @@ int Run() {
   (*server)->Shutdown(absl::Seconds(10));
   workers.Stop();
   tracker.Stop();
+  journal.Stop();  // what is queued reaches Redis before we go
   const auto open = tracker.Stats().open;
-  if (open > 0) log->warn("{} calls still open at shutdown are not logged", open);
+  if (open > 0) {
+    log->warn("{} calls still open at shutdown{}", open,
+              absl::GetFlag(FLAGS_call_journal) ? ": journaled, the copy that gets their events logs them"
+                                                : " are not logged");
+  }
   feed.Stop();
   purger.Stop();
   relay.Stop();

@@ -443,6 +443,36 @@ TEST_CASE("decisions on the stream: DND, the blacklist, a star code, the call hi
   }
 }
 
+TEST_CASE("a call in progress when routing crashes is logged by the restarted copy from its journal") {
+  const Demo& d = TheDemo();
+  HttpClient admin = Admin();
+  const std::string call = NewCallId("journaled");
+  const absl::Time t0 = absl::Now();
+  {
+    Edge edge;
+    REQUIRE(edge.Decide(FromAlice("4002", call)).steps_size() > 0);
+    edge.Event(call, rpb::CallEvent::RINGING, t0);
+    edge.Event(call, rpb::CallEvent::ANSWERED, t0 + absl::Seconds(2));
+    // The journal is written asynchronously, within a millisecond or so;
+    // give it far more before pulling the plug.
+    usleep(300000);
+    TheStack().RestartRouting(/*crash=*/true);
+  }
+  // The edge reconnects (here to the restarted copy) and goes on with the
+  // events of its calls: the hang-up is all the new copy hears of this one.
+  Edge again;
+  again.Event(call, rpb::CallEvent::ENDED, t0 + absl::Seconds(45));
+  Json received = WaitForEntry(admin, d.bruno_id, "RECEIVED", call);
+  CHECK(received["other_party"].str() == "4001");
+  CHECK(received["duration_s"].num() == 43);
+  Json outgoing = WaitForEntry(admin, d.alice_id, "OUTGOING", call);
+  CHECK(outgoing["duration_s"].num() == 43);
+  // Logged once: the journal is gone, a repeated hang-up changes nothing.
+  auto redis = sb::redis::Client::Create({.url = TheStack().redis().url()}).value();
+  for (int i = 0; i < 100 && redis->Command({"EXISTS", "rcall:{" + call + "}"})->integer != 0; ++i) usleep(20000);
+  CHECK(redis->Command({"EXISTS", "rcall:{" + call + "}"})->integer == 0);
+}
+
 TEST_CASE("schedules, holidays, rule lists, the A10 table and the decision tester") {
   const Demo& d = TheDemo();
   HttpClient alice = Alice();
