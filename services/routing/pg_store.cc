@@ -309,9 +309,44 @@ absl::StatusOr<rpb::Schedule> PgStore::UpdateSchedule(const rpb::Schedule& sched
   return out;
 }
 
+namespace {
+
+// The first user (of `tenant_id`, or `user_id` alone when set) whose call
+// settings name one of `ids` (schedules in active rule lists or ring
+// criteria, rule lists), or nullopt. The settings are JSON and ids are
+// UUIDs: a textual match can't meet them by accident.
+std::optional<std::string> SettingsNaming(pqxx::work& w, const std::string& tenant_id,
+                                          const std::string& user_id, const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
+    auto r = w.exec_params(
+        "SELECT user_id::text FROM call_settings WHERE tenant_id = $1 AND ($2 = '' OR user_id::text = $2) "
+        "AND strpos(settings::text, $3) > 0 LIMIT 1",
+        tenant_id, user_id, id);
+    if (!r.empty()) return r[0][0].as<std::string>();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 absl::Status PgStore::DeleteSchedule(const std::string& id, const Events& events) {
   if (!IsUuid(id)) return NotFound("schedule");
   return pool_->Transact([&](pqxx::work& w) -> absl::Status {
+    // The schedule and its opposite go together: neither may still be in
+    // use, or calls would silently stop following the settings that name it.
+    auto own = w.exec_params(
+        "SELECT id::text, tenant_id::text, coalesce(user_id::text, ''), name FROM schedules "
+        "WHERE id = $1 OR opposite_of = $1 FOR UPDATE",
+        id);
+    if (own.empty()) return NotFound("schedule");
+    std::vector<std::string> ids;
+    for (const auto& row : own) ids.push_back(row[0].as<std::string>());
+    if (auto user = SettingsNaming(w, own[0][1].as<std::string>(), own[0][2].as<std::string>(), ids)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the schedule '", own[0][3].as<std::string>(),
+                       "' (or its opposite) is in use by the call settings of user ", *user,
+                       " (active rule lists or ring criteria): change them first"));
+    }
     auto r = w.exec_params("DELETE FROM schedules WHERE id = $1", id);
     if (r.affected_rows() == 0) return NotFound("schedule");
     WriteEvents(w, events);
@@ -388,6 +423,14 @@ absl::StatusOr<rpb::RuleList> PgStore::UpdateRuleList(const rpb::RuleList& list,
 absl::Status PgStore::DeleteRuleList(const std::string& id, const Events& events) {
   if (!IsUuid(id)) return NotFound("rule list");
   return pool_->Transact([&](pqxx::work& w) -> absl::Status {
+    auto own = w.exec_params(
+        "SELECT tenant_id::text, user_id::text, name FROM rule_lists WHERE id = $1 FOR UPDATE", id);
+    if (own.empty()) return NotFound("rule list");
+    if (SettingsNaming(w, own[0][0].as<std::string>(), own[0][1].as<std::string>(), {id})) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the rule list '", own[0][2].as<std::string>(),
+          "' is in use by the call settings (active, default or special-days list): change them first"));
+    }
     if (w.exec_params("DELETE FROM rule_lists WHERE id = $1", id).affected_rows() == 0) {
       return NotFound("rule list");
     }

@@ -136,6 +136,21 @@ TEST_CASE("schedules: user and tenant level, the opposite follows its schedule")
   CHECK((*listed)[0].name() == "Agence");
   CHECK((*listed)[1].name() == "non-Agence");
 
+  // In use by the user's settings (the opposite, here): not deleted, and
+  // the error says why; once the settings no longer name it, it goes.
+  rpb::CallSettings uses;
+  uses.set_user_id(kUser);
+  auto* active = uses.add_active_rule_lists();
+  active->set_schedule_id((*listed)[1].id());
+  active->set_rule_list_id("00000000-0000-0000-0000-0000000000aa");
+  REQUIRE(db.store->PutCallSettings(kTenant, {uses}, {}).ok());
+  auto refused = db.store->DeleteSchedule(original.id(), {});
+  CHECK(refused.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK_THAT(std::string(refused.message()), Catch::Contains("'Agence'"));
+  CHECK(db.store->ListSchedules(kTenant, kUser)->size() == 2);
+  uses.clear_active_rule_lists();
+  REQUIRE(db.store->PutCallSettings(kTenant, {uses}, {}).ok());
+
   REQUIRE(db.store->DeleteSchedule(original.id(), {}).ok());
   CHECK(db.store->ListSchedules(kTenant, kUser)->empty());  // the opposite went with it
   CHECK(db.store->DeleteSchedule(original.id(), {}).code() == absl::StatusCode::kNotFound);
@@ -160,6 +175,13 @@ TEST_CASE("rule lists and the blacklist") {
   REQUIRE(db.store->UpdateRuleList(changed, {}).ok());
   CHECK(db.store->GetRuleList(saved->id())->rules(0).enabled());
   CHECK(db.store->ListRuleLists(kUser)->size() == 1);
+  rpb::CallSettings uses;
+  uses.set_user_id(kUser);
+  uses.set_default_rule_list_id(saved->id());
+  REQUIRE(db.store->PutCallSettings(kTenant, {uses}, {}).ok());
+  CHECK(db.store->DeleteRuleList(saved->id(), {}).code() == absl::StatusCode::kFailedPrecondition);
+  uses.clear_default_rule_list_id();
+  REQUIRE(db.store->PutCallSettings(kTenant, {uses}, {}).ok());
   REQUIRE(db.store->DeleteRuleList(saved->id(), {}).ok());
   CHECK(db.store->GetRuleList(saved->id()).status().code() == absl::StatusCode::kNotFound);
 
