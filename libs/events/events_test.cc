@@ -432,5 +432,42 @@ TEST_CASE("every tail sees every event published after it starts (broadcast)", "
   CHECK(std::find(a.types.begin(), a.types.end(), "profile.before") == a.types.end());
 }
 
+TEST_CASE("a tail misses nothing of a quiet topic while another topic is busy", "[events]") {
+  Fixture f;
+  const std::string quiet = UniqueName("quiet");  // no stream yet when the tail starts
+  Publisher publisher(*f.client);
+  absl::Mutex mu;
+  int busy_seen = 0, quiet_seen = 0;
+  Tail tail(*f.client, {f.topic, quiet}, absl::Milliseconds(50));
+  std::thread t([&] {
+    tail.Run([&](const Event& e) {
+      if (e.topic != quiet) absl::SleepFor(absl::Milliseconds(1));  // a handler with work to do
+      absl::MutexLock l(&mu);
+      (e.topic == quiet ? quiet_seen : busy_seen)++;
+    });
+  });
+  REQUIRE(WaitFor([&] {
+    (void)publisher.Publish(f.topic, MakeEvent("probe"));
+    absl::MutexLock l(&mu);
+    return busy_seen > 0;
+  }));
+  // Events of the quiet topic land while the tail is between two reads,
+  // busy with the other topic's: each must still be read.
+  for (int i = 0; i < 50; ++i) {
+    for (int j = 0; j < 5; ++j) REQUIRE(publisher.Publish(f.topic, MakeEvent("busy")).ok());
+    absl::SleepFor(absl::Milliseconds(2));
+    REQUIRE(publisher.Publish(quiet, MakeEvent("quiet")).ok());
+  }
+  CHECK(WaitFor([&] {
+    absl::MutexLock l(&mu);
+    return quiet_seen == 50;
+  }));
+  tail.Stop();
+  t.join();
+  f.client->Del(StreamName(quiet)).IgnoreError();
+  absl::MutexLock l(&mu);
+  CHECK(quiet_seen == 50);
+}
+
 }  // namespace
 }  // namespace sb::events
