@@ -106,6 +106,10 @@ void CallJournal::WriterLoop() {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(this, &CallJournal::HasWork));
       if (stopping_ && queue_.empty()) return;
+      // Let a batch gather: one round trip (and one wake-up of this thread
+      // and of Redis) for the calls of the next few milliseconds, instead of
+      // one per call when the stream is busy.
+      mu_.AwaitWithTimeout(absl::Condition(this, &CallJournal::BatchReady), config_.linger);
     }
     Flush();
   }

@@ -10,8 +10,8 @@
 //
 // Writes are asynchronous: Append/Forget queue the command and return at
 // once (stream reactors call them); a writer thread sends what is queued in
-// pipelines, so a busy edge costs a round trip per batch, not per call. A
-// crash can lose the last few milliseconds of records: a call whose setup
+// pipelines every `linger` at most, so a busy edge costs a round trip per
+// batch, not per call. A crash can lose the last few milliseconds of records: a call whose setup
 // was not yet written is then logged by nobody, as before this journal.
 // Load is synchronous: call it from a worker thread.
 #include <deque>
@@ -43,6 +43,7 @@ struct CallJournalConfig {
   absl::Duration ttl = absl::Hours(12);
   size_t max_queue = 100000;  // past this, records are dropped (and counted)
   size_t max_batch = 512;     // commands per pipeline
+  absl::Duration linger = absl::Milliseconds(2);  // how long a batch may gather
 };
 
 class CallJournal {
@@ -76,6 +77,9 @@ class CallJournal {
   void WriterLoop();
   bool SendSome();
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); }
+  bool BatchReady() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || queue_.size() >= config_.max_batch;
+  }
 
   redis::Client* redis_;
   const CallJournalConfig config_;
