@@ -520,6 +520,15 @@ TEST_CASE("schedules, holidays, rule lists, the A10 table and the decision teste
   CHECK(active.status == 200);
   auto dangling = alice.Patch("/v1/users/me/call-settings", R"({"default_rule_list_id":"nope"})");
   CHECK(Body(dangling)["error.field"].str() == "default_rule_list_id");
+  // What the settings name can't be deleted from under them.
+  auto in_use = alice.Delete("/v1/rule-lists/" + list_id);
+  CHECK(in_use.status == 400);
+  CHECK(Body(in_use)["error.code"].str() == "FAILED_PRECONDITION");
+  CHECK_THAT(Body(in_use)["error.message"].str(), Catch::Contains("'Clients'"));
+  auto schedule_in_use = alice.Delete("/v1/schedules/" + schedule);
+  CHECK(schedule_in_use.status == 400);
+  CHECK_THAT(Body(schedule_in_use)["error.message"].str(), Catch::Contains("'Agence'"));
+  REQUIRE(alice.Patch("/v1/users/me/call-settings", R"({"active_rule_lists":[]})").status == 200);
   CHECK(alice.Delete("/v1/rule-lists/" + list_id).status == 204);
   CHECK(alice.Get("/v1/rule-lists/" + list_id).status == 404);
   CHECK(alice.Delete("/v1/schedules/" + schedule).status == 204);
