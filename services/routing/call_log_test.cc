@@ -225,7 +225,7 @@ TEST_CASE("the tracker logs a call once it is over, and forgets setups the edge 
   absl::Mutex mu;
   absl::Time now = kT0;
   std::vector<CallTrace> logged;
-  WorkerPool pool(1);
+  core::WorkerPool pool(1);
   CallTracker tracker(
       {.setup_timeout = absl::Minutes(5), .call_timeout = absl::Hours(4)}, &pool,
       [&](const CallTrace& t) {

@@ -31,14 +31,14 @@
 #include "absl/synchronization/mutex.h"
 #include "services/routing/call_tracker.h"
 #include "services/routing/decider.h"
-#include "services/routing/worker_pool.h"
+#include "core/worker_pool.h"
 
 namespace sb::routing {
 
 struct StreamDeps {
   Decider* decider = nullptr;
   CallTracker* tracker = nullptr;
-  WorkerPool* pool = nullptr;
+  core::WorkerPool* pool = nullptr;
   size_t max_backlog = 10000;
 };
 

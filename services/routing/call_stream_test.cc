@@ -33,7 +33,7 @@ struct Service {
       [this](const std::string& user, const rpb::CallSettings& s, const google::protobuf::FieldMask& m) {
         return manager.SaveFeatureCode(user, s, m);
       }};
-  WorkerPool pool{2};
+  core::WorkerPool pool{2};
   CallTracker tracker{{}, &pool, [](const CallTrace&) {}};
   RoutingServer server{
       &manager, &decider, {.decider = &decider, .tracker = &tracker, .pool = &pool, .max_backlog = 4}};

@@ -33,7 +33,7 @@ CallTrace TraceOf(const rpb::CallSetup& setup, absl::Time now) {
 
 }  // namespace
 
-CallTracker::CallTracker(CallTrackerConfig config, WorkerPool* pool, LogFn log,
+CallTracker::CallTracker(CallTrackerConfig config, core::WorkerPool* pool, LogFn log,
                          std::function<absl::Time()> clock)
     : config_(config), pool_(pool), log_(std::move(log)), clock_(std::move(clock)) {}
 

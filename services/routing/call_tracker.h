@@ -36,7 +36,7 @@
 #include "absl/time/time.h"
 #include "services/routing/call_journal.h"
 #include "services/routing/call_log.h"
-#include "services/routing/worker_pool.h"
+#include "core/worker_pool.h"
 
 namespace sb::routing {
 
@@ -61,7 +61,7 @@ class CallTracker {
  public:
   using LogFn = std::function<void(const CallTrace&)>;  // runs on the pool
 
-  CallTracker(CallTrackerConfig config, WorkerPool* pool, LogFn log,
+  CallTracker(CallTrackerConfig config, core::WorkerPool* pool, LogFn log,
               std::function<absl::Time()> clock = absl::Now);
   ~CallTracker();  // Stop()
 
@@ -108,7 +108,7 @@ class CallTracker {
   void Adopt(const std::string& call_id);
 
   const CallTrackerConfig config_;
-  WorkerPool* pool_;
+  core::WorkerPool* pool_;
   LogFn log_;
   std::function<absl::Time()> clock_;
   CallJournal* journal_ = nullptr;

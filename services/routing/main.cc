@@ -100,7 +100,7 @@ int Run() {
                     return manager.SaveFeatureCode(user_id, updated, mask);
                   });
 
-  WorkerPool workers(absl::GetFlag(FLAGS_worker_threads));
+  sb::core::WorkerPool workers(absl::GetFlag(FLAGS_worker_threads), "routing-worker");
   CallLogWriter writer(&store, &directory);
   CallTracker tracker({.setup_timeout = absl::GetFlag(FLAGS_call_setup_timeout),
                        .call_timeout = absl::GetFlag(FLAGS_call_timeout),
