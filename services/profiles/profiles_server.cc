@@ -1,5 +1,6 @@
 #include "services/profiles/profiles_server.h"
 
+#include "core/handler.h"
 #include "core/logging.h"
 #include "core/status.h"
 
@@ -8,30 +9,13 @@ namespace {
 
 using core::ToGrpc;
 
-// Runs `body(principal)` for a call that needs a caller identity.
-template <typename Fn>
-grpc::Status WithPrincipal(const char* rpc, grpc::ServerContext* ctx, Fn&& body) {
-  auto principal = core::PrincipalFrom(*ctx);
-  if (!principal.ok()) return ToGrpc(principal.status());
-  absl::Status st = body(*principal);
-  if (st.code() == absl::StatusCode::kInternal || st.code() == absl::StatusCode::kUnknown) {
-    core::Logger("profiles")->error("{}: {}", rpc, st.message());
-  }
-  return ToGrpc(st);
-}
-
-template <typename T, typename Out>
-absl::Status Fill(absl::StatusOr<T> result, Out* out) {
-  if (!result.ok()) return result.status();
-  *out = std::move(*result);
-  return absl::OkStatus();
-}
+using core::Fill;
 
 }  // namespace
 
 #define SB_HANDLER(Name, Req, Resp) \
   grpc::Status ProfilesServer::Name(grpc::ServerContext* ctx, const pb::Req* req, pb::Resp* resp) { \
-    return WithPrincipal(#Name, ctx, [&](const Principal& p) -> absl::Status {
+    return core::WithPrincipal("profiles", #Name, ctx, [&](const Principal& p) -> absl::Status {
 #define SB_END \
     });        \
   }

@@ -1,5 +1,6 @@
 #include "services/routing/routing_server.h"
 
+#include "core/handler.h"
 #include "core/logging.h"
 #include "core/status.h"
 
@@ -8,23 +9,7 @@ namespace {
 
 using core::ToGrpc;
 
-template <typename Fn>
-grpc::Status WithPrincipal(const char* rpc, grpc::ServerContext* ctx, Fn&& body) {
-  auto principal = core::PrincipalFrom(*ctx);
-  if (!principal.ok()) return ToGrpc(principal.status());
-  absl::Status st = body(*principal);
-  if (st.code() == absl::StatusCode::kInternal || st.code() == absl::StatusCode::kUnknown) {
-    core::Logger("routing")->error("{}: {}", rpc, st.message());
-  }
-  return ToGrpc(st);
-}
-
-template <typename T, typename Out>
-absl::Status Fill(absl::StatusOr<T> result, Out* out) {
-  if (!result.ok()) return result.status();
-  *out = std::move(*result);
-  return absl::OkStatus();
-}
+using core::Fill;
 
 // core::PrincipalFrom reads a sync ServerContext; a callback method gets a
 // CallbackServerContext (a sibling class), so the stream reads the role the
@@ -48,7 +33,7 @@ class RefusedStream final : public grpc::ServerBidiReactor<rpb::EdgeMessage, rpb
 // clang-format off
 #define SB_HANDLER(Name, Req, Resp)                                                                  \
   grpc::Status RoutingServer::Name(grpc::ServerContext* ctx, const rpb::Req* req, rpb::Resp* resp) { \
-    return WithPrincipal(#Name, ctx, [&](const Principal& p) -> absl::Status {
+    return core::WithPrincipal("routing", #Name, ctx, [&](const Principal& p) -> absl::Status {
 #define SB_END \
     });        \
   }
