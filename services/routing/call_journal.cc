@@ -39,14 +39,10 @@ void CallJournal::Stop() {
   Flush();
 }
 
-void CallJournal::AppendSetup(const rpb::CallSetup& setup) {
+void CallJournal::AppendDecided(const rpb::CallSetup& setup, const rpb::RouteDecision& decision) {
   const std::string key = Key(setup.call_id());
-  Enqueue({{"RPUSH", key, Record(kSetup, setup)},
+  Enqueue({{"RPUSH", key, Record(kSetup, setup), Record(kDecision, decision)},
            {"PEXPIRE", key, absl::StrCat(absl::ToInt64Milliseconds(config_.ttl))}});
-}
-
-void CallJournal::AppendDecision(const rpb::RouteDecision& decision) {
-  Enqueue({{"RPUSHX", Key(decision.call_id()), Record(kDecision, decision)}});
 }
 
 void CallJournal::AppendEvent(const rpb::CallEvent& event) {

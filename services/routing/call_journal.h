@@ -4,9 +4,9 @@
 // entry when the edge's later events reach it: the edge reconnects its
 // stream wherever it can, and a crash must not lose the calls in progress.
 //
-// A call's journal is a Redis list `rcall:{<call_id>}` of records: the setup,
-// its decision, then each event; it is deleted once the call is logged, and
-// expires after `ttl` whatever happens.
+// A call's journal is a Redis list `rcall:{<call_id>}` of records: the setup
+// and its decision (one push), then each event; it is deleted once the call
+// is logged, and expires after `ttl` whatever happens.
 //
 // Writes are asynchronous: Append/Forget queue the command and return at
 // once (stream reactors call them); a writer thread sends what is queued in
@@ -55,10 +55,9 @@ class CallJournal {
   // Sends what is queued, then stops the writer.
   void Stop();
 
-  // The setup starts the call's journal (and its expiry); the decision and
-  // the events follow it, and are not written without it.
-  void AppendSetup(const rpb::CallSetup& setup);
-  void AppendDecision(const rpb::RouteDecision& decision);
+  // The setup and its decision start the call's journal (and its expiry),
+  // in one push; the events follow, and are not written without them.
+  void AppendDecided(const rpb::CallSetup& setup, const rpb::RouteDecision& decision);
   void AppendEvent(const rpb::CallEvent& event);
   void Forget(const std::string& call_id);
 

@@ -59,17 +59,6 @@ void CallTracker::OnSetup(const rpb::CallSetup& setup) {
     }
     shard.calls.emplace(setup.call_id(), TraceOf(setup, now));
   }
-  if (journal_ != nullptr) {
-    if (setup.has_at()) {
-      journal_->AppendSetup(setup);
-    } else {  // the replay must start the call when it started, not when it is read
-      rpb::CallSetup stamped = setup;
-      stamped.mutable_at()->set_seconds(absl::ToUnixSeconds(now));
-      stamped.mutable_at()->set_nanos(static_cast<int32_t>(
-          absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
-      journal_->AppendSetup(stamped);
-    }
-  }
 }
 
 std::optional<CallTrace> CallTracker::TakeIfSettled(Shard& shard, const std::string& call_id) {
@@ -86,7 +75,7 @@ std::optional<CallTrace> CallTracker::TakeIfSettled(Shard& shard, const std::str
   return out;
 }
 
-void CallTracker::OnDecision(const rpb::RouteDecision& decision) {
+void CallTracker::OnDecision(const rpb::RouteDecision& decision, const rpb::CallSetup* setup) {
   std::optional<CallTrace> ready;
   {
     Shard& shard = ShardOf(decision.call_id());
@@ -96,7 +85,18 @@ void CallTracker::OnDecision(const rpb::RouteDecision& decision) {
     RecordDecision(decision, &it->second);
     ready = TakeIfSettled(shard, decision.call_id());
   }
-  if (journal_ != nullptr && !ready) journal_->AppendDecision(decision);
+  if (journal_ != nullptr && !ready && setup != nullptr) {
+    if (setup->has_at()) {
+      journal_->AppendDecided(*setup, decision);
+    } else {  // the replay must start the call when it started, not when it is read
+      rpb::CallSetup stamped = *setup;
+      const absl::Time now = clock_();
+      stamped.mutable_at()->set_seconds(absl::ToUnixSeconds(now));
+      stamped.mutable_at()->set_nanos(static_cast<int32_t>(
+          absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+      journal_->AppendDecided(stamped, decision);
+    }
+  }
   Finish(std::move(ready));
 }
 

@@ -69,7 +69,9 @@ class CallTracker {
   void set_journal(CallJournal* journal) { journal_ = journal; }
 
   void OnSetup(const rpb::CallSetup& setup);
-  void OnDecision(const rpb::RouteDecision& decision);
+  // `setup` (the one OnSetup had) is what the journal keeps with the
+  // decision; without it the call is not journaled.
+  void OnDecision(const rpb::RouteDecision& decision, const rpb::CallSetup* setup = nullptr);
   void OnEvent(const rpb::CallEvent& event);
 
   // Logs or drops the calls that timed out; Start() runs it periodically.
