@@ -153,6 +153,7 @@ absl::Status SipStack::Bind() {
       NTATAG_UA(0), NTATAG_MERGE_482(0),
       // RFC 3581: answer to the source port when the client asks (rport).
       NTATAG_SERVER_RPORT(1), NTATAG_MAXSIZE(config_.max_message_bytes),
+      TAG_IF(config_.udp_mtu > 0, NTATAG_UDP_MTU(config_.udp_mtu)),
       NTATAG_SIP_T1X64(static_cast<unsigned>(absl::ToInt64Milliseconds(config_.t1x64))),
       TPTAG_UDP_RMEM(config_.udp_buffer_bytes), TPTAG_UDP_WMEM(config_.udp_buffer_bytes),
       // RFC 5626 keep-alives: answer a CRLFCRLF ping with a CRLF pong.

@@ -57,6 +57,11 @@ struct SipStackConfig {
   // for a few milliseconds, and every drop costs a retransmission later.
   // Capped by net.core.rmem_max / wmem_max.
   int udp_buffer_bytes = 4 << 20;
+  // Requests larger than this go over TCP instead of UDP (RFC 3261 §18.1.1
+  // says 1300 bytes); 0 keeps sofia's default. Many phones listen on UDP
+  // only, and a proxy's INVITE with Record-Route, History-Info and SDP
+  // easily passes 1300 bytes, so the edge sends UDP up to 64 KiB.
+  unsigned udp_mtu = 0;
   // How long a UDP server transaction outlives its final response to absorb
   // retransmissions (RFC 3261 Timer J = 64·T1 = 32 s) — and the timeout of
   // client transactions (Timer B/F). At thousands of REGISTERs a second, 32 s

@@ -45,3 +45,9 @@ struct PostedWork;
 #include <sofia-sip/tport.h>
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
+
+// Sofia's header accessor macros sip_<header>(sip) are function-like, so
+// they also rewrite any method of that name, such as protobuf's accessor
+// of a field `sip_reason`. Nothing here uses them (we read sip->sip_reason).
+#undef sip_reason
+#undef sip_call_id

@@ -9,6 +9,8 @@
 #include "core/logging.h"
 #include "sip/sip_stack.h"
 
+#include <sofia-sip/sip_util.h>
+
 namespace sb::sip {
 namespace {
 
@@ -116,6 +118,25 @@ void ServerTransaction::Listen(IncomingListener* listener) {
   if (irq_ != nullptr) nta_incoming_bind(irq_, &OnAckOrCancel, listener);
 }
 
+void ServerTransaction::SetTag(const std::string& tag) {
+  if (irq_ != nullptr) nta_incoming_tag(irq_, tag.c_str());
+}
+
+void ServerTransaction::Relay(MsgRef response) {
+  if (irq_ == nullptr || !response) return;
+  sip_t* sip = response.sip();
+  if (sip == nullptr || sip->sip_status == nullptr) return;
+  const int status = sip->sip_status->st_status;
+  sip_via_remove(response.get(), sip);
+  nta_incoming_t* irq = irq_;
+  if (status >= 200) irq_ = nullptr;
+  // nta takes the message in every case.
+  if (nta_incoming_mreply(irq, response.release()) < 0) {
+    core::Logger("sip")->warn("could not relay a {} response", status);
+  }
+  if (status >= 200) nta_incoming_destroy(irq);
+}
+
 // ---------------------------------------------------------------- IncomingRequest
 
 IncomingRequest::~IncomingRequest() {
@@ -155,13 +176,17 @@ ServerTransaction IncomingRequest::Transaction() {
 
 absl::StatusOr<std::unique_ptr<ClientTransaction>> ClientTransaction::Send(SipStack& stack, MsgRef request,
                                                                            absl::string_view route,
-                                                                           ResponseFn on_response) {
+                                                                           ResponseFn on_response,
+                                                                           absl::string_view branch) {
   if (!request) return absl::InvalidArgumentError("no request to send");
   auto txn = std::unique_ptr<ClientTransaction>(new ClientTransaction(std::move(on_response)));
   const std::string route_str(route);
+  const std::string branch_str(branch);
   txn->orq_ = nta_outgoing_mcreate(stack.agent(), &ClientTransaction::OnResponse, txn.get(),
                                    route_str.empty() ? nullptr : URL_STRING_MAKE(route_str.c_str()),
-                                   request.get(), TAG_END());
+                                   request.get(),
+                                   TAG_IF(!branch_str.empty(), NTATAG_BRANCH_KEY(branch_str.c_str())),
+                                   TAG_END());
   if (txn->orq_ == nullptr) {
     // nta leaves the message to us on failure; MsgRef frees it.
     return absl::UnavailableError(
@@ -175,8 +200,19 @@ ClientTransaction::~ClientTransaction() {
   if (orq_ != nullptr) nta_outgoing_destroy(orq_);
 }
 
-void ClientTransaction::Cancel() {
-  if (orq_ != nullptr) nta_outgoing_cancel(orq_);
+void ClientTransaction::Cancel(absl::string_view reason) {
+  if (orq_ == nullptr) return;
+  if (reason.empty()) {
+    nta_outgoing_cancel(orq_);
+    return;
+  }
+  const std::string reason_str(reason);
+  // No callback: nta finishes the CANCEL transaction on its own.
+  nta_outgoing_tcancel(orq_, nullptr, nullptr, SIPTAG_REASON_STR(reason_str.c_str()), TAG_END());
+}
+
+MsgRef ClientTransaction::Response() const {
+  return orq_ != nullptr ? MsgRef(nta_outgoing_getresponse(orq_)) : MsgRef();
 }
 
 int ClientTransaction::status() const { return orq_ != nullptr ? nta_outgoing_status(orq_) : 0; }
@@ -198,7 +234,8 @@ int ClientTransaction::OnResponse(ClientTransaction* self, nta_outgoing_t* /*orq
 
 absl::StatusOr<MsgRef> MakeRequest(SipStack& stack, absl::string_view method, absl::string_view request_uri,
                                    absl::string_view from, absl::string_view to, absl::string_view call_id,
-                                   absl::string_view extra_headers) {
+                                   absl::string_view extra_headers, uint32_t cseq_number,
+                                   absl::string_view body) {
   MsgRef msg(nta_msg_create(stack.agent(), 0));
   if (!msg) return absl::ResourceExhaustedError("cannot allocate a SIP message");
   const std::string request_line = absl::StrCat(method, " ", request_uri, " SIP/2.0");
@@ -207,13 +244,14 @@ absl::StatusOr<MsgRef> MakeRequest(SipStack& stack, absl::string_view method, ab
   const std::string to_str(to);
   const std::string call_id_str =
       call_id.empty() ? absl::StrCat(RandomToken(), RandomToken()) : std::string(call_id);
-  const std::string cseq = absl::StrCat("1 ", method);
+  const std::string cseq = absl::StrCat(cseq_number, " ", method);
   const std::string extra(extra_headers);
+  const std::string payload(body);
   if (sip_add_tl(msg.get(), msg.sip(), SIPTAG_REQUEST_STR(request_line.c_str()),
                  SIPTAG_FROM_STR(from_str.c_str()), SIPTAG_TO_STR(to_str.c_str()),
                  SIPTAG_CALL_ID_STR(call_id_str.c_str()), SIPTAG_CSEQ_STR(cseq.c_str()),
                  SIPTAG_MAX_FORWARDS_STR("70"), TAG_IF(!extra.empty(), SIPTAG_HEADER_STR(extra.c_str())),
-                 TAG_END()) < 0 ||
+                 TAG_IF(!payload.empty(), SIPTAG_PAYLOAD_STR(payload.c_str())), TAG_END()) < 0 ||
       msg.sip()->sip_request == nullptr || msg.sip()->sip_from == nullptr || msg.sip()->sip_to == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("cannot build a ", method, " request for ", request_uri));
   }

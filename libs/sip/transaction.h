@@ -90,6 +90,13 @@ class ServerTransaction {
   // Loop thread only: routes the matching ACK/CANCEL to `listener`, which
   // must outlive the transaction.
   void Listen(IncomingListener* listener);
+  // Loop thread only: the To tag of our responses (a UAS creating a
+  // dialog, e.g. a SUBSCRIBE we accept).
+  void SetTag(const std::string& tag);
+  // Loop thread only. Relays a response received on a forwarded branch
+  // (RFC 3261 §16.7): our own topmost Via is removed, the rest goes as is.
+  // A final response ends the transaction (this object becomes empty).
+  void Relay(MsgRef response);
 
  private:
   SipStack* stack_ = nullptr;
@@ -134,16 +141,22 @@ class ClientTransaction {
 
   // Sends `request` (a complete request message; nta adds its Via) to
   // `route` when not empty ("sip:10.0.0.7:5062;transport=tcp"), else by its
-  // Route / Request-URI.
+  // Route / Request-URI. `branch`, when set, is the Via branch to use (a
+  // proxy puts its loop-detection key there, RFC 3261 §16.6 step 8).
   static absl::StatusOr<std::unique_ptr<ClientTransaction>> Send(SipStack& stack, MsgRef request,
                                                                  absl::string_view route,
-                                                                 ResponseFn on_response);
+                                                                 ResponseFn on_response,
+                                                                 absl::string_view branch = "");
   ~ClientTransaction();
   ClientTransaction(const ClientTransaction&) = delete;
   ClientTransaction& operator=(const ClientTransaction&) = delete;
 
-  // Sends CANCEL (INVITE only, after a provisional response).
-  void Cancel();
+  // Sends CANCEL (INVITE only, after a provisional response). `reason`,
+  // when set, is the CANCEL's Reason header (RFC 3326), e.g.
+  // `SIP;cause=200;text="Call completed elsewhere"`.
+  void Cancel(absl::string_view reason = "");
+  // The last response received (a new reference), for relaying it.
+  MsgRef Response() const;
   int status() const;
   nta_outgoing_t* orq() const { return orq_; }
 
@@ -155,11 +168,13 @@ class ClientTransaction {
   nta_outgoing_t* orq_ = nullptr;
 };
 
-// Builds a request out of dialog: "OPTIONS sip:x SIP/2.0" with From, To,
-// Call-ID (random when empty), CSeq 1, Max-Forwards 70 and `extra_headers`
-// ("Name: value\r\n" lines). Loop thread only.
+// Builds a request: "OPTIONS sip:x SIP/2.0" with From (a random tag added
+// when it has none), To, Call-ID (random when empty), CSeq `cseq`,
+// Max-Forwards 70, `extra_headers` ("Name: value\r\n" lines) and `body`.
+// In a dialog, pass its Call-ID, tags and next CSeq. Loop thread only.
 absl::StatusOr<MsgRef> MakeRequest(SipStack& stack, absl::string_view method, absl::string_view request_uri,
                                    absl::string_view from, absl::string_view to,
-                                   absl::string_view call_id = "", absl::string_view extra_headers = "");
+                                   absl::string_view call_id = "", absl::string_view extra_headers = "",
+                                   uint32_t cseq = 1, absl::string_view body = "");
 
 }  // namespace sb::sip

@@ -1,4 +1,4 @@
-// edge: the SIP registrar (and, later, the stateful proxy) of the platform.
+// edge: the SIP registrar and stateful proxy of the platform.
 #include <malloc.h>
 #include <unistd.h>
 
@@ -12,13 +12,19 @@
 #include "services/edge/auth_throttle.h"
 #include "services/edge/authenticator.h"
 #include "services/edge/credentials.h"
+#include "services/edge/directory.h"
+#include "services/edge/line_calls.h"
 #include "services/edge/location.h"
 #include "services/edge/location_writer.h"
+#include "services/edge/mwi.h"
 #include "services/edge/profile_events.h"
+#include "services/edge/proxy.h"
 #include "services/edge/register_handler.h"
 #include "services/edge/registrar.h"
+#include "services/edge/routing_link.h"
 #include "services/edge/sip_front.h"
-#include "services/edge/worker_pool.h"
+#include "services/edge/trunks.h"
+#include "core/worker_pool.h"
 #include "sip/digest.h"
 #include "sip/sip_stack.h"
 
@@ -47,6 +53,23 @@ ABSL_FLAG(int, profiles_timeout_ms, 2000, "deadline of a credentials request to 
 ABSL_FLAG(int, workers, 8, "threads for SIP requests that wait for profiles (credential-cache misses)");
 ABSL_FLAG(int, max_queued, 4096, "SIP requests waiting for a worker or a Redis writer before 503");
 ABSL_FLAG(int, redis_writers, 1, "threads writing registrations to Redis in pipelined batches");
+ABSL_FLAG(std::string, routing_addr, "127.0.0.1:50052", "routing service address (the call stream)");
+ABSL_FLAG(int, routing_timeout_ms, 1500,
+          "how long a call waits for routing's decision before the fallback applies");
+ABSL_FLAG(std::string, routing_fallback, "ring",
+          "when routing is unreachable or too slow: ring (the dialed line's devices, else 503) or reject (503)");
+ABSL_FLAG(int, fallback_ring_s, 60, "how long the fallback rings the line before 480");
+ABSL_FLAG(int, retry_after_s, 30, "Retry-After of the 503 when a call can't be routed at all");
+ABSL_FLAG(std::string, voicemail_sip_uri, "",
+          "the voicemail service's SIP address, e.g. sip:voicemail@127.0.0.1:5070 (empty: voicemail → 480)");
+ABSL_FLAG(std::string, sip_advertised, "",
+          "host:port put in Record-Route (default: sip_listen)");
+ABSL_FLAG(int, default_max_calls, 5, "simultaneous calls per line when routing gives no limit (B3)");
+ABSL_FLAG(std::string, static_trunks, "",
+          "trunks known without the API: id|tenant_id|ip[:port][+ip[:port]]|outbound_uri,… (benchmarks)");
+ABSL_FLAG(int, trunks_refresh_s, 10, "how often trunks are reloaded from profiles, seconds");
+ABSL_FLAG(std::string, mwi_group, "edge",
+          "consumer group reading mailbox.changed: one per platform, so one edge copy notifies each device");
 ABSL_FLAG(std::string, events_group, "",
           "consumer group of this copy on events.profile (default edge-<hostname>-<sip port>)");
 
@@ -83,6 +106,14 @@ int main(int argc, char** argv) {
   const std::string log_level = absl::GetFlag(FLAGS_log_level);
   sb::core::InitLogging("edge", log_level);
   auto log = sb::core::Logger("main");
+  // core::Logger creates a logger on first use without a lock: two threads
+  // logging under a new name at once (Redis failing under both event
+  // consumers) would race and abort. Every component logger of the edge is
+  // made here, before any thread starts.
+  for (const char* name : {"redis", "events", "sip", "sofia", "proxy", "mwi", "routing-link", "trunks", "auth",
+                           "registrar", "edge"}) {
+    sb::core::Logger(name);
+  }
 
   const int min_expires = absl::GetFlag(FLAGS_min_expires);
   const int max_expires = absl::GetFlag(FLAGS_max_expires);
@@ -99,7 +130,7 @@ int main(int argc, char** argv) {
   const int workers = std::max(1, absl::GetFlag(FLAGS_workers));
 
   auto redis = sb::redis::Client::Create(
-      {.url = absl::GetFlag(FLAGS_redis_url), .pool_size = workers + absl::GetFlag(FLAGS_redis_writers) + 2});
+      {.url = absl::GetFlag(FLAGS_redis_url), .pool_size = workers + absl::GetFlag(FLAGS_redis_writers) + 3});
   auto events_redis = sb::redis::Client::Create(
       {.url = absl::GetFlag(FLAGS_redis_url), .pool_size = 2, .command_timeout = absl::Seconds(5)});
   if (!redis.ok() || !events_redis.ok()) {
@@ -135,13 +166,64 @@ int main(int argc, char** argv) {
                                  .max_bindings = absl::GetFlag(FLAGS_max_bindings),
                                  .edge_address = absl::StrCat("sip:", absl::GetFlag(FLAGS_sip_listen))},
                                 &authenticator, &location);
-  sb::edge::WorkerPool pool(workers, absl::GetFlag(FLAGS_max_queued));
+  sb::core::WorkerPool pool(workers, "edge-worker", absl::GetFlag(FLAGS_max_queued));
   sb::edge::LocationWriter writer(&location, {.threads = absl::GetFlag(FLAGS_redis_writers),
                                               .max_queued = absl::GetFlag(FLAGS_max_queued)});
 
+  sb::edge::LineCalls line_calls(**redis, {});
+  sb::edge::EdgeDirectory directory(sb::core::MakeChannel(absl::GetFlag(FLAGS_profiles_addr)),
+                                    absl::Milliseconds(absl::GetFlag(FLAGS_profiles_timeout_ms)), absl::Seconds(30));
+  sb::edge::TrunkTable trunks;
+  auto static_trunks = sb::edge::ParseStaticTrunks(absl::GetFlag(FLAGS_static_trunks));
+  if (!static_trunks.ok()) {
+    log->critical("{}", static_trunks.status().message());
+    return 2;
+  }
+  trunks.Replace(*static_trunks);
+  // The API's trunks (POST /v1/trunks), reloaded periodically, plus the
+  // static ones.
+  trunks.StartRefresh(
+      [&directory, fixed = *static_trunks]() -> absl::StatusOr<std::vector<sb::edge::Trunk>> {
+        auto api = directory.Trunks();
+        if (!api.ok()) return api.status();
+        api->insert(api->end(), fixed.begin(), fixed.end());
+        return api;
+      },
+      absl::Seconds(std::max(1, absl::GetFlag(FLAGS_trunks_refresh_s))));
+  sb::edge::RoutingLink routing(sb::core::MakeChannel(absl::GetFlag(FLAGS_routing_addr)), {});
+  routing.Start();
+  std::string advertised = absl::GetFlag(FLAGS_sip_advertised);
+  if (advertised.empty()) advertised = absl::GetFlag(FLAGS_sip_listen);
+  const size_t colon = advertised.rfind(':');
+  const std::string fallback = absl::GetFlag(FLAGS_routing_fallback);
+  if (fallback != "ring" && fallback != "reject") {
+    log->critical("routing_fallback must be ring or reject");
+    return 2;
+  }
+  sb::edge::Proxy proxy(
+      {.host = advertised.substr(0, colon),
+       .port = colon == std::string::npos ? "5060" : advertised.substr(colon + 1),
+       .routing_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_routing_timeout_ms)),
+       .fallback = fallback == "ring" ? sb::edge::RoutingFallback::kRing : sb::edge::RoutingFallback::kReject,
+       .fallback_ring = absl::Seconds(absl::GetFlag(FLAGS_fallback_ring_s)),
+       .retry_after_s = absl::GetFlag(FLAGS_retry_after_s),
+       .voicemail_uri = absl::GetFlag(FLAGS_voicemail_sip_uri),
+       .default_max_calls = absl::GetFlag(FLAGS_default_max_calls)},
+      {.auth = &authenticator,
+       .location = &location,
+       .line_calls = &line_calls,
+       .routing = &routing,
+       .trunks = &trunks,
+       .directory = &directory,
+       .workers = &pool});
+
   sb::edge::SipFront front;
   sb::edge::HandleRegister(front, registrar, writer, pool, {});
+  proxy.Install(front);
+  sb::edge::Mwi mwi({.group = absl::GetFlag(FLAGS_mwi_group)}, **redis, &location, &authenticator, &pool);
+  mwi.Install(front);
   auto stack = sb::sip::SipStack::Start({.listen = absl::GetFlag(FLAGS_sip_listen),
+                                         .udp_mtu = 65000,
                                          .t1x64 = absl::Milliseconds(absl::GetFlag(FLAGS_sip_t1x64_ms)),
                                          .server_header = "Switchboard edge",
                                          .log_level = log_level},
@@ -150,6 +232,7 @@ int main(int argc, char** argv) {
     log->critical("SIP: {}", stack.status().message());
     return 1;
   }
+  mwi.Start(stack->get());
   auto server = sb::core::GrpcServer::Start({.listen = absl::GetFlag(FLAGS_edge_listen)}, {});
   if (!server.ok()) {
     log->critical("{}", server.status().message());
@@ -166,7 +249,11 @@ int main(int argc, char** argv) {
   // get 503 until the stack stops listening.
   pool.Stop();
   writer.Stop();
+  (*stack)->RunInLoop([&proxy] { proxy.Shutdown(); }).IgnoreError();
   (*stack)->Stop();
+  mwi.Stop();
+  routing.Stop();
+  trunks.Stop();
   profile_events.Stop();
   return 0;
 }

@@ -25,7 +25,7 @@ sip::SipResponse Overloaded(const std::string& call_id, int retry_after_s) {
 
 }  // namespace
 
-void HandleRegister(SipFront& front, Registrar& registrar, LocationWriter& writer, WorkerPool& workers,
+void HandleRegister(SipFront& front, Registrar& registrar, LocationWriter& writer, core::WorkerPool& workers,
                     RegisterHandlerConfig config) {
   front.Handle("REGISTER", [&registrar, &writer, &workers, config](sip::IncomingRequest incoming) {
     const sip_t& sip = incoming.sip();
@@ -44,7 +44,7 @@ void HandleRegister(SipFront& front, Registrar& registrar, LocationWriter& write
       // The HA1 is not cached: a worker may wait for profiles. Shared so
       // that a refused submission hands the transaction back for the 503.
       auto txn = std::make_shared<sip::ServerTransaction>(incoming.Transaction());
-      if (!workers.TrySubmit([&registrar, txn, request] { txn->Respond(registrar.Handle(*request)); })) {
+      if (!workers.Submit([&registrar, txn, request] { txn->Respond(registrar.Handle(*request)); })) {
         txn->Respond(Overloaded(request->call_id, config.retry_after_s));
       }
       return;

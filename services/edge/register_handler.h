@@ -14,7 +14,7 @@
 #include "services/edge/location_writer.h"
 #include "services/edge/registrar.h"
 #include "services/edge/sip_front.h"
-#include "services/edge/worker_pool.h"
+#include "core/worker_pool.h"
 
 namespace sb::edge {
 
@@ -24,7 +24,7 @@ struct RegisterHandlerConfig {
 
 // Registers the REGISTER handler on `front`; everything must outlive the
 // SIP stack.
-void HandleRegister(SipFront& front, Registrar& registrar, LocationWriter& writer, WorkerPool& workers,
+void HandleRegister(SipFront& front, Registrar& registrar, LocationWriter& writer, core::WorkerPool& workers,
                     RegisterHandlerConfig config);
 
 }  // namespace sb::edge

@@ -13,19 +13,25 @@
 namespace sb::gateway {
 
 Gateway::Gateway(GatewayConfig config, redis::Client* redis, std::shared_ptr<grpc::Channel> profiles,
-                 std::shared_ptr<grpc::Channel> routing)
+                 std::shared_ptr<grpc::Channel> routing, std::shared_ptr<grpc::Channel> notifications,
+                 std::shared_ptr<grpc::Channel> voicemail)
     : config_(config),
       redis_(redis),
       profiles_channel_(profiles),
       profiles_(pb::Profiles::NewStub(profiles)),
       routing_channel_(routing),
       routing_(rpb::Routing::NewStub(routing)),
+      notifications_(notifications ? npb::Notifications::NewStub(notifications) : nullptr),
+      voicemail_(voicemail ? vpb::Voicemail::NewStub(voicemail) : nullptr),
       sessions_(redis),
       limiter_(redis, config.signin),
       user_cache_(config.user_cache_ttl) {
   AddSessionRoutes();
   AddProfileRoutes();
+  AddTrunkRoutes();
   AddRoutingRoutes();
+  if (notifications_) AddNotificationRoutes();
+  if (voicemail_) AddVoicemailRoutes();
   OpenApiInfo info;
   info.description =
       "Switchboard's portal API: subscribers manage their lines, admins their tenant, operators the platform. "

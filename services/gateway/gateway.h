@@ -24,6 +24,8 @@
 #include "services/gateway/user_cache.h"
 #include "switchboard/profiles/v1/profiles.grpc.pb.h"
 #include "switchboard/routing/v1/routing.grpc.pb.h"
+#include "switchboard/notifications/v1/notifications.grpc.pb.h"
+#include "switchboard/voicemail/v1/voicemail.grpc.pb.h"
 
 namespace google::protobuf {
 class FieldMask;
@@ -33,6 +35,8 @@ namespace sb::gateway {
 
 namespace pb = ::switchboard::profiles::v1;
 namespace rpb = ::switchboard::routing::v1;
+namespace npb = ::switchboard::notifications::v1;
+namespace vpb = ::switchboard::voicemail::v1;
 
 struct GatewayConfig {
   absl::Duration rpc_timeout = absl::Seconds(10);
@@ -54,7 +58,8 @@ struct Caller {
 class Gateway {
  public:
   Gateway(GatewayConfig config, redis::Client* redis, std::shared_ptr<grpc::Channel> profiles,
-          std::shared_ptr<grpc::Channel> routing);
+          std::shared_ptr<grpc::Channel> routing, std::shared_ptr<grpc::Channel> notifications = nullptr,
+          std::shared_ptr<grpc::Channel> voicemail = nullptr);
 
   const Router& router() const { return router_; }
   // Signed-in users' own profiles (GET /v1/users/me). main.cc feeds it the
@@ -85,6 +90,17 @@ class Gateway {
                                const core::Principal& principal, const Req& req) const {
     return Call(routing_.get(), method, principal, req);
   }
+  template <typename Req, typename Resp>
+  absl::StatusOr<Resp> Notifications(
+      grpc::Status (npb::Notifications::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+      const core::Principal& principal, const Req& req) const {
+    return Call(notifications_.get(), method, principal, req);
+  }
+  template <typename Req, typename Resp>
+  absl::StatusOr<Resp> Voicemail(grpc::Status (vpb::Voicemail::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                                 const core::Principal& principal, const Req& req) const {
+    return Call(voicemail_.get(), method, principal, req);
+  }
 
  private:
   using AuthedHandler = std::function<HttpResponse(HttpRequest&, const Caller&)>;
@@ -100,6 +116,9 @@ class Gateway {
   void AddSessionRoutes();
   void AddProfileRoutes();
   void AddRoutingRoutes();
+  void AddNotificationRoutes();
+  void AddVoicemailRoutes();
+  void AddTrunkRoutes();  // trunk_routes.cc
 
   GatewayConfig config_;
   redis::Client* redis_;
@@ -107,6 +126,8 @@ class Gateway {
   std::unique_ptr<pb::Profiles::Stub> profiles_;
   std::shared_ptr<grpc::Channel> routing_channel_;
   std::unique_ptr<rpb::Routing::Stub> routing_;
+  std::unique_ptr<npb::Notifications::Stub> notifications_;
+  std::unique_ptr<vpb::Voicemail::Stub> voicemail_;
   mutable SessionStore sessions_;  // thread-safe; Authenticate refreshes state
   SignInLimiter limiter_;
   mutable UserCache user_cache_;

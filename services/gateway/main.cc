@@ -18,6 +18,8 @@ ABSL_FLAG(std::string, redis_url, "redis://127.0.0.1:6379", "Redis URL (sessions
 ABSL_FLAG(int, redis_pool_size, 16, "Redis connections");
 ABSL_FLAG(std::string, profiles_addr, "127.0.0.1:50051", "profiles service");
 ABSL_FLAG(std::string, routing_addr, "127.0.0.1:50052", "routing service");
+ABSL_FLAG(std::string, notifications_addr, "127.0.0.1:50056", "notifications service");
+ABSL_FLAG(std::string, voicemail_addr, "127.0.0.1:50054", "voicemail service");
 ABSL_FLAG(int, signin_max_failures, 5, "failed sign-ins per login before a wait");
 ABSL_FLAG(int, signin_max_failures_per_address, 30, "failed sign-ins per client address before a wait");
 ABSL_FLAG(absl::Duration, signin_window, absl::Minutes(15), "window of the sign-in failure counts");
@@ -40,7 +42,9 @@ int main(int argc, char** argv) {
   config.signin.per_address = absl::GetFlag(FLAGS_signin_max_failures_per_address);
   config.signin.window = absl::GetFlag(FLAGS_signin_window);
   sb::gateway::Gateway gateway(config, redis->get(), sb::core::MakeChannel(absl::GetFlag(FLAGS_profiles_addr)),
-                               sb::core::MakeChannel(absl::GetFlag(FLAGS_routing_addr)));
+                               sb::core::MakeChannel(absl::GetFlag(FLAGS_routing_addr)),
+                               sb::core::MakeChannel(absl::GetFlag(FLAGS_notifications_addr)),
+                               sb::core::MakeChannel(absl::GetFlag(FLAGS_voicemail_addr)));
 
   // Every copy drops the cached profiles another copy (or a service) changed.
   // A user's profile carries the user's lines, so a line or device event for

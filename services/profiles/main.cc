@@ -65,6 +65,8 @@ int main(int argc, char** argv) {
   config.default_country = absl::GetFlag(FLAGS_default_country);
   sb::profiles::ProfileManager manager(config, &store, &numbering);
   sb::profiles::ProfilesServer service(&manager);
+  sb::profiles::TrunkService trunks(pool->get());
+  service.set_trunks(&trunks);
 
   auto server = sb::core::GrpcServer::Start({.listen = absl::GetFlag(FLAGS_profiles_listen)}, {&service});
   if (!server.ok()) {

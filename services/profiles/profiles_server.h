@@ -3,6 +3,7 @@
 // status. Sync service: handlers block on PostgreSQL, so they run on gRPC's
 // sync thread pool rather than on the callback executor.
 #include "services/profiles/profile_manager.h"
+#include "services/profiles/trunks.h"
 #include "switchboard/profiles/v1/profiles.grpc.pb.h"
 
 namespace sb::profiles {
@@ -10,6 +11,8 @@ namespace sb::profiles {
 class ProfilesServer final : public pb::Profiles::Service {
  public:
   explicit ProfilesServer(ProfileManager* manager) : manager_(manager) {}
+  // Carrier trunks (trunks.h); without, the trunk RPCs answer UNIMPLEMENTED.
+  void set_trunks(TrunkService* trunks) { trunks_ = trunks; }
 
 #define SB_RPC(Name, Req, Resp) \
   grpc::Status Name(grpc::ServerContext* ctx, const pb::Req* req, pb::Resp* resp) override;
@@ -61,10 +64,15 @@ class ProfilesServer final : public pb::Profiles::Service {
   SB_RPC(ListSpeedDials, ListSpeedDialsRequest, ListSpeedDialsResponse)
   SB_RPC(SetSpeedDial, SetSpeedDialRequest, SpeedDial)
   SB_RPC(DeleteSpeedDial, DeleteSpeedDialRequest, Empty)
+  SB_RPC(CreateTrunk, CreateTrunkRequest, Trunk)
+  SB_RPC(GetTrunk, GetTrunkRequest, Trunk)
+  SB_RPC(ListTrunks, ListTrunksRequest, ListTrunksResponse)
+  SB_RPC(DeleteTrunk, DeleteTrunkRequest, Empty)
 #undef SB_RPC
 
  private:
   ProfileManager* manager_;
+  TrunkService* trunks_ = nullptr;
 };
 
 }  // namespace sb::profiles

@@ -142,10 +142,19 @@ TEST_CASE("OPTIONS, Max-Forwards, unknown and unsupported methods") {
   const std::string message = UdpExchange(edge.port(), With(Headers("MESSAGE", uri, "u2"), {}));
   CHECK(StatusLine(message).rfind("SIP/2.0 405", 0) == 0);
   CHECK(absl::StrContains(HeaderValue(message, "Allow"), "REGISTER"));
-  // No proxy yet: INVITE is a known method we don't allow.
+  // INVITE goes to the proxy: without a Contact it can't make a dialog
+  // (400); with one, the caller must authenticate first (407).
   CHECK(StatusLine(
             UdpExchange(edge.port(), With(Headers("INVITE", "sip:4002@demo.switchboard.local", "i2"), {})))
-            .rfind("SIP/2.0 405", 0) == 0);
+            .rfind("SIP/2.0 400", 0) == 0);
+  const std::string invite = UdpExchange(
+      edge.port(),
+      With(Headers("INVITE", "sip:4002@demo.switchboard.local", "i3"), {"Contact: <sip:4001@127.0.0.1:9>"}));
+  CHECK(StatusLine(invite).rfind("SIP/2.0 407", 0) == 0);
+  CHECK(absl::StrContains(HeaderValue(invite, "Proxy-Authenticate"), "Digest realm=\"demo.switchboard.local\""));
+  // A BYE outside any dialog of ours.
+  CHECK(StatusLine(UdpExchange(edge.port(), With(Headers("BYE", "sip:4002@127.0.0.1:9", "b1"), {})))
+            .rfind("SIP/2.0 481", 0) == 0);
   // An option tag we don't know in Require.
   const std::string require =
       UdpExchange(edge.port(), With(Headers("REGISTER", uri, "q1"), {"Require: teleport"}));

@@ -31,6 +31,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   http_port_ = FreePort();
   StartProfiles();
   StartRouting();
+  if (options_.voicemail) StartVoicemail();
   StartGateway();
   if (options_.seed) {
     std::string out = dir_ + "/seed.out";
@@ -51,6 +52,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
 Stack::~Stack() {
   gateway_.Stop();
   routing_.Stop();
+  voicemail_.Stop();
   profiles_.Stop();
   redis_.reset();
   std::system(absl::StrCat("rm -rf '", dir_, "'").c_str());
@@ -59,6 +61,23 @@ Stack::~Stack() {
 std::string Stack::http_base() const { return absl::StrCat("http://127.0.0.1:", http_port_); }
 std::string Stack::profiles_addr() const { return absl::StrCat("127.0.0.1:", profiles_port_); }
 std::string Stack::routing_addr() const { return absl::StrCat("127.0.0.1:", routing_port_); }
+std::string Stack::voicemail_addr() const { return absl::StrCat("127.0.0.1:", voicemail_port_); }
+std::string Stack::voicemail_sip() const { return absl::StrCat("127.0.0.1:", voicemail_sip_port_); }
+
+void Stack::StartVoicemail() {
+  if (voicemail_port_ == 0) {
+    voicemail_port_ = FreePort();
+    voicemail_sip_port_ = FreePort();
+  }
+  std::vector<std::string> argv = {BuildDir() + "/services/voicemail/voicemail"};
+  for (const auto& f : options_.voicemail_flags) argv.push_back(f);
+  voicemail_ = Process(argv,
+                       {"SB_PG_URL=" + pg_url_, "SB_REDIS_URL=" + redis_->url(),
+                        "SB_VOICEMAIL_LISTEN=" + voicemail_addr(), "SB_VOICEMAIL_SIP_LISTEN=" + voicemail_sip(),
+                        "PROFILES_ADDR=" + profiles_addr(), "SB_LOG_LEVEL=info"},
+                       dir_ + "/voicemail.log");
+  if (!WaitForTcp("127.0.0.1", voicemail_port_, absl::Seconds(30))) Fail("voicemail did not start", voicemail_);
+}
 
 void Stack::StartProfiles() {
   profiles_ = Process({BuildDir() + "/services/profiles/profiles"},
@@ -83,7 +102,9 @@ void Stack::StartGateway() {
   for (const auto& f : options_.gateway_flags) argv.push_back(f);
   gateway_ = Process(argv,
                      {"SB_REDIS_URL=" + redis_->url(), absl::StrCat("SB_HTTP_LISTEN=127.0.0.1:", http_port_),
-                      "PROFILES_ADDR=" + profiles_addr(), "ROUTING_ADDR=" + routing_addr(), "SB_LOG_LEVEL=info"},
+                      "PROFILES_ADDR=" + profiles_addr(), "ROUTING_ADDR=" + routing_addr(),
+                      "VOICEMAIL_ADDR=" + (options_.voicemail ? voicemail_addr() : std::string("127.0.0.1:1")),
+                      "SB_LOG_LEVEL=info"},
                      dir_ + "/gateway.log");
   if (!WaitForTcp("127.0.0.1", http_port_, absl::Seconds(30))) Fail("gateway did not start", gateway_);
   // Ready when it reports its backends serving.

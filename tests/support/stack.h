@@ -15,6 +15,8 @@ struct StackOptions {
   bool seed = true;  // run profiles-seed (the demo tenant of tools/dev up)
   std::vector<std::string> gateway_flags;
   std::vector<std::string> routing_flags;
+  bool voicemail = false;  // start the voicemail service (gRPC + its SIP user agent)
+  std::vector<std::string> voicemail_flags;
 };
 
 class Stack {
@@ -25,11 +27,15 @@ class Stack {
   std::string http_base() const;  // http://127.0.0.1:<port>
   std::string profiles_addr() const;
   std::string routing_addr() const;
+  std::string voicemail_addr() const;
+  // host:port of the voicemail user agent (UDP and TCP).
+  std::string voicemail_sip() const;
   const std::string& pg_url() const { return pg_url_; }
   OwnRedis& redis() { return *redis_; }
   Process& profiles() { return profiles_; }
   Process& gateway() { return gateway_; }
   Process& routing() { return routing_; }
+  Process& voicemail() { return voicemail_; }
   // Restarts a process and waits until it serves again.
   void RestartProfiles(bool crash);
   void RestartGateway(bool crash);
@@ -41,6 +47,7 @@ class Stack {
   void StartProfiles();
   void StartGateway();
   void StartRouting();
+  void StartVoicemail();
 
   StackOptions options_;
   std::string dir_;
@@ -49,9 +56,12 @@ class Stack {
   int profiles_port_ = 0;
   int routing_port_ = 0;
   int http_port_ = 0;
+  int voicemail_port_ = 0;
+  int voicemail_sip_port_ = 0;
   Process profiles_;
   Process routing_;
   Process gateway_;
+  Process voicemail_;
   std::string seed_output_;
 };
 

@@ -1,0 +1,28 @@
+#pragma once
+// Webhooks: an event as JSON, POSTed with an HMAC-SHA256 signature so the
+// receiver can check it came from the platform and was not altered:
+//   POST <url>
+//   Content-Type: application/json
+//   X-Switchboard-Event: <type>
+//   X-Switchboard-Delivery: <delivery id>
+//   X-Switchboard-Signature: t=<unix s>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
+//   {"id":…,"type":…,"tenant_id":…,"occurred_at":…,"data":{…payload as JSON…}}
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace sb::notifications {
+
+// The body for an event; the payload is decoded by its type (events.proto)
+// and rendered with protobuf's JSON mapping (field names as in the proto).
+absl::StatusOr<std::string> EventJson(const std::string& event_id, const std::string& type,
+                                      const std::string& tenant_id, absl::Time occurred_at,
+                                      const std::string& payload);
+
+// OK on 2xx; UNAVAILABLE otherwise (the delivery is retried).
+absl::Status PostWebhook(const std::string& url, const std::string& secret, const std::string& delivery_id,
+                         const std::string& event_type, const std::string& body, absl::Time now,
+                         absl::Duration timeout);
+
+}  // namespace sb::notifications

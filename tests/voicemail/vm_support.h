@@ -1,0 +1,267 @@
+#pragma once
+// What the voicemail end-to-end tests share (one test binary includes it
+// once): the stack with voicemail, signed-in clients, SIPp runs from the
+// templates in scenarios/ (placeholders @NAME@ filled here), DTMF pcaps with
+// forward-only RTP timestamps, and the mailbox events on Redis.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "core/principal.h"
+#include "core/server.h"
+#include "media/wav.h"
+#include "redis/client.h"
+#include "switchboard/events/v1/events.pb.h"
+#include "switchboard/voicemail/v1/voicemail.grpc.pb.h"
+#include "tests/support/backends.h"
+#include "tests/support/http_client.h"
+#include "tests/support/json.h"
+#include "tests/support/process.h"
+#include "tests/support/stack.h"
+
+using sb::testing::HttpClient;
+using sb::testing::HttpResult;
+using sb::testing::Json;
+
+namespace {
+
+constexpr char kAudioPcap[] = "/usr/share/sip-tester/g711a.pcap";
+constexpr int kAudioPcapMs = 7050;  // its first to last packet
+
+sb::testing::Stack& TheStack() {
+  // Calls the voicemail places go straight to their URI (no edge here).
+  static sb::testing::Stack stack({.voicemail = true, .voicemail_flags = {"--voicemail_outbound_proxy="}});
+  return stack;
+}
+
+HttpClient Alice() {
+  HttpClient http(TheStack().http_base());
+  HttpResult r = http.Post("/v1/sessions", R"({"login":"0222969569","password":"Alice!Portal42"})");
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  http.set_token(Json::Parse(r.body)["token"].str());
+  return http;
+}
+
+struct Who {
+  std::string user_id;
+  std::string tenant_id;
+};
+
+Who AliceIds() {
+  HttpClient http = Alice();
+  Json me = Json::Parse(http.Get("/v1/users/me").body);
+  return {me["id"].str(), me["tenant_id"].str()};
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string RunDir() {
+  static std::string dir = [] {
+    char tmpl[] = "/tmp/sb-vm-test-XXXXXX";
+    return std::string(mkdtemp(tmpl));
+  }();
+  return dir;
+}
+
+// A pcap SIPp can play (Ethernet/IPv4/UDP/RTP) holding RFC 4733 events for
+// `keys`, payload type 101, with sequence numbers and timestamps that only
+// go forward (the DTMF pcaps SIPp ships restart at each file). ',' is a
+// one-second pause.
+std::string WriteDtmfPcap(const std::string& name, const std::string& keys) {
+  std::string out;
+  auto put32 = [&](uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); };
+  auto put16 = [&](uint16_t v) { out.append(reinterpret_cast<const char*>(&v), 2); };
+  put32(0xa1b2c3d4);
+  put16(2);
+  put16(4);
+  put32(0);
+  put32(0);
+  put32(65535);
+  put32(1);  // Ethernet
+  uint16_t seq = 1000;
+  uint32_t ts = 16000;
+  double t = 1.0;
+  auto packet = [&](bool marker, uint8_t event, bool end, uint16_t duration) {
+    uint8_t rtp[16] = {0x80, static_cast<uint8_t>((marker ? 0x80 : 0) | 101)};
+    rtp[2] = seq >> 8;
+    rtp[3] = seq & 0xff;
+    rtp[4] = ts >> 24;
+    rtp[5] = (ts >> 16) & 0xff;
+    rtp[6] = (ts >> 8) & 0xff;
+    rtp[7] = ts & 0xff;
+    rtp[8] = 0x12, rtp[9] = 0x34, rtp[10] = 0x56, rtp[11] = 0x78;
+    rtp[12] = event;
+    rtp[13] = (end ? 0x80 : 0) | 10;
+    rtp[14] = duration >> 8;
+    rtp[15] = duration & 0xff;
+    ++seq;
+    uint8_t hdr[42] = {};
+    hdr[12] = 0x08;  // IPv4
+    hdr[14] = 0x45;
+    const uint16_t ip_len = 20 + 8 + sizeof rtp;
+    hdr[16] = ip_len >> 8;
+    hdr[17] = ip_len & 0xff;
+    hdr[22] = 64;
+    hdr[23] = 17;  // UDP
+    hdr[26] = 127, hdr[29] = 1, hdr[30] = 127, hdr[33] = 1;
+    hdr[34] = 0x1f, hdr[35] = 0x40, hdr[36] = 0x1f, hdr[37] = 0x41;
+    const uint16_t udp_len = 8 + sizeof rtp;
+    hdr[38] = udp_len >> 8;
+    hdr[39] = udp_len & 0xff;
+    put32(static_cast<uint32_t>(t));
+    put32(static_cast<uint32_t>((t - static_cast<uint32_t>(t)) * 1e6));
+    put32(sizeof hdr + sizeof rtp);
+    put32(sizeof hdr + sizeof rtp);
+    out.append(reinterpret_cast<const char*>(hdr), sizeof hdr);
+    out.append(reinterpret_cast<const char*>(rtp), sizeof rtp);
+  };
+  for (char k : keys) {
+    if (k == ',') {
+      t += 1.0;
+      ts += 8000;
+      continue;
+    }
+    const uint8_t event = k == '*' ? 10 : k == '#' ? 11 : static_cast<uint8_t>(k - '0');
+    for (int i = 1; i <= 6; ++i) {
+      packet(i == 1, event, false, static_cast<uint16_t>(160 * i));
+      t += 0.02;
+    }
+    for (int i = 0; i < 3; ++i) packet(false, event, true, 960);
+    // 120 ms of event, then 280 ms before the next key.
+    t += 0.28;
+    ts += 3200;
+  }
+  const std::string path = absl::StrCat(RunDir(), "/", name, ".pcap");
+  std::ofstream(path, std::ios::binary) << out;
+  return path;
+}
+
+struct SippResult {
+  int exit_code = -1;
+  std::string log;
+};
+
+// Runs scenarios/<scenario> once against `target` (default: the voicemail
+// UA itself), with `extra` SIPp arguments.
+SippResult RunSipp(const std::string& scenario, const std::map<std::string, std::string>& values,
+                   std::string target = "", const std::vector<std::string>& extra = {}) {
+  if (target.empty()) target = TheStack().voicemail_sip();
+  static int run = 0;
+  const std::string base = absl::StrCat(RunDir(), "/sipp-", ++run);
+  std::string xml = ReadFile(absl::StrCat(sb::testing::SourceDir(), "/tests/voicemail/scenarios/", scenario));
+  for (const auto& [k, v] : values) xml = absl::StrReplaceAll(xml, {{absl::StrCat("@", k, "@"), v}});
+  std::ofstream(base + ".xml") << xml;
+  std::vector<std::string> argv = {"sipp",
+                                   target,
+                                   "-sf",
+                                   base + ".xml",
+                                   "-m",
+                                   "1",
+                                   "-i",
+                                   "127.0.0.1",
+                                   "-p",
+                                   absl::StrCat(sb::testing::FreePort()),
+                                   "-mp",
+                                   absl::StrCat(30000 + (getpid() % 500) * 4 + 2 * run),
+                                   "-timeout",
+                                   "60s",
+                                   "-timeout_error",
+                                   "-trace_err",
+                                   "-error_file",
+                                   base + ".errors",
+                                   "-nostdin"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  const int pid = sb::testing::SpawnProcess(argv, {}, base + ".out");
+  int status = 0;
+  waitpid(pid, &status, 0);
+  SippResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.log = ReadFile(base + ".errors") + ReadFile(base + ".out");
+  return r;
+}
+
+SippResult Deposit(const Who& who, const std::string& cause = "408") {
+  static const std::string pound = WriteDtmfPcap("pound", "#");
+  return RunSipp("deposit.xml", {{"RUSER", "0222969569"},
+                                 {"MAILBOX_USER", who.user_id},
+                                 {"TENANT", who.tenant_id},
+                                 {"CAUSE", cause},
+                                 {"DTMF_PCAP", pound},
+                                 {"AUDIO_PCAP", kAudioPcap},
+                                 {"AUDIO_MS", absl::StrCat(kAudioPcapMs)}});
+}
+
+Json Messages(HttpClient& http, const std::string& query = "") {
+  HttpResult r = http.Get("/v1/users/me/messages" + query);
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  return Json::Parse(r.body);
+}
+
+bool WaitFor(const std::function<bool()>& cond, absl::Duration timeout = absl::Seconds(15)) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (cond()) return true;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return cond();
+}
+
+// Every event of `type` on events.mailbox for `user_id`, oldest first.
+template <typename Payload>
+std::vector<Payload> MailboxEvents(const std::string& type, const std::string& user_id) {
+  auto redis = sb::redis::Client::Create({.url = TheStack().redis().url()}).value();
+  std::vector<Payload> out;
+  auto r = redis->Command({"XRANGE", "events.mailbox", "-", "+"});
+  REQUIRE(r.ok());
+  for (const auto& entry : r->elements) {
+    const auto& fields = entry.elements[1].elements;
+    std::string t, payload;
+    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+      if (fields[i].str == "type") t = fields[i + 1].str;
+      if (fields[i].str == "payload") payload = fields[i + 1].str;
+    }
+    if (t != type) continue;
+    Payload p;
+    REQUIRE(p.ParseFromString(payload));
+    if (p.user_id() == user_id) out.push_back(p);
+  }
+  return out;
+}
+
+// Waits for a mailbox.changed with these INBOX voice counts.
+bool WaitCounts(const std::string& user_id, int fresh, int old) {
+  return WaitFor([&] {
+    auto events = MailboxEvents<switchboard::events::v1::MailboxChanged>("mailbox.changed", user_id);
+    return !events.empty() && events.back().voice_new() == fresh && events.back().voice_old() == old;
+  });
+}
+
+std::string ToneWav(int ms) {
+  std::vector<int16_t> s(static_cast<size_t>(ms) * 8);
+  for (size_t i = 0; i < s.size(); ++i) s[i] = static_cast<int16_t>(6000 * ((i / 10) % 2 ? 1 : -1));
+  auto wav = sb::media::WriteWav(s, 8000).value();
+  return std::string(wav.begin(), wav.end());
+}
+
+// Starts from an empty mailbox: everything to DELETED, then purged.
+void EmptyMailbox(HttpClient& http) {
+  REQUIRE(http.Post("/v1/users/me/messages/delete-all", "").status == 200);
+  REQUIRE(http.Post("/v1/users/me/messages/purge", "").status == 200);
+}
+
+}  // namespace

@@ -1,0 +1,154 @@
+// Voicemail through the real edge: a phone of the demo tenant calls a
+// colleague on do-not-disturb; routing decides voicemail, the edge sends the
+// call to the voicemail UA with History-Info/Diversion and X-Sb-*, the
+// voicemail answers and records; the message appears in the colleague's
+// mailbox through the gateway and mailbox.changed lights their lamp.
+#include <signal.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "tests/voicemail/vm_support.h"
+
+namespace {
+
+HttpClient SignedIn(const std::string& login, const std::string& password) {
+  HttpClient http(TheStack().http_base());
+  HttpResult r =
+      http.Post("/v1/sessions", absl::StrCat(R"({"login":")", login, R"(","password":")", password, R"("})"));
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  http.set_token(Json::Parse(r.body)["token"].str());
+  return http;
+}
+
+class EdgeProcess {
+ public:
+  EdgeProcess() {
+    port_ = sb::testing::FreePort();
+    std::vector<std::string> argv = {
+        sb::testing::BuildDir() + "/services/edge/edge",
+        absl::StrCat("--sip_listen=127.0.0.1:", port_),
+        absl::StrCat("--edge_listen=127.0.0.1:", sb::testing::FreePort()),
+        "--redis_url=" + TheStack().redis().url(),
+        "--profiles_addr=" + TheStack().profiles_addr(),
+        "--routing_addr=" + TheStack().routing_addr(),
+        "--nonce_secret=voicemail-edge-test",
+        "--routing_timeout_ms=3000",
+        absl::StrCat("--voicemail_sip_uri=sip:voicemail@", TheStack().voicemail_sip()),
+        absl::StrCat("--events_group=edge-vm-test-", port_)};
+    log_ = RunDir() + "/edge.log";
+    process_ = sb::testing::Process(argv, {}, log_);
+    REQUIRE(sb::testing::WaitForTcp("127.0.0.1", port_, absl::Seconds(15)));
+    REQUIRE(WaitFor([&] { return absl::StrContains(ReadFile(log_), "call stream to routing open"); }));
+  }
+  ~EdgeProcess() { process_.Stop(); }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
+  std::string Log() const { return ReadFile(log_); }
+
+ private:
+  int port_ = 0;
+  std::string log_;
+  sb::testing::Process process_;
+};
+
+}  // namespace
+
+TEST_CASE("a call to a colleague on do-not-disturb reaches voicemail through the edge") {
+  HttpClient admin = SignedIn("admin@demo.switchboard.local", "Dem0-Admin!Pass");
+  const std::string tenant = Json::Parse(admin.Get("/v1/users/me").body)["tenant_id"].str();
+  Json users = Json::Parse(admin.Get("/v1/tenants/" + tenant + "/users?page_size=100").body);
+  std::string bruno;
+  for (int i = 0; i < users["items"].size(); ++i) {
+    if (users[absl::StrCat("items.", i, ".extension")].str() == "4002")
+      bruno = users[absl::StrCat("items.", i, ".id")].str();
+  }
+  REQUIRE(!bruno.empty());
+  REQUIRE(admin.Patch("/v1/users/" + bruno + "/call-settings", R"({"availability":"DND"})").status == 200);
+
+  HttpClient alice = Alice();
+  HttpResult dev = alice.Post("/v1/users/me/devices", R"({"kind":"SOFTPHONE","name":"voicemail edge test"})");
+  INFO(dev.body);
+  REQUIRE(dev.status == 201);
+  Json device = Json::Parse(dev.body);
+  const std::string csv = RunDir() + "/alice.csv";
+  std::ofstream(csv) << "SEQUENTIAL\n"
+                     << device["sip_username"].str()
+                     << ";[authentication username=" << device["sip_username"].str()
+                     << " password=" << device["sip_password"].str() << "];" << device["sip_domain"].str()
+                     << "\n";
+
+  EdgeProcess edge;
+
+  // Bruno's phone registers and waits for message-summary NOTIFYs.
+  HttpResult bdev =
+      admin.Post("/v1/users/" + bruno + "/devices", R"({"kind":"SOFTPHONE","name":"bruno mwi"})");
+  INFO(bdev.body);
+  REQUIRE(bdev.status == 201);
+  Json bd = Json::Parse(bdev.body);
+  const std::string bcsv = RunDir() + "/bruno.csv";
+  std::ofstream(bcsv) << "SEQUENTIAL\n"
+                      << bd["sip_username"].str() << ";[authentication username=" << bd["sip_username"].str()
+                      << " password=" << bd["sip_password"].str() << "];" << bd["sip_domain"].str() << "\n";
+  std::string notifies;
+  for (int i = 0; i < 6; ++i) {
+    notifies += R"(  <recv request="NOTIFY"/>
+  <send>
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+)";
+  }
+  std::string phone_xml = ReadFile(sb::testing::SourceDir() + "/tests/voicemail/scenarios/mwi_phone.xml");
+  phone_xml = absl::StrReplaceAll(phone_xml, {{"@NOTIFIES@", notifies}});
+  const std::string phone_base = RunDir() + "/mwi-phone";
+  std::ofstream(phone_base + ".xml") << phone_xml;
+  const int phone_pid =
+      sb::testing::SpawnProcess({"sipp", edge.address(), "-sf", phone_base + ".xml", "-inf", bcsv, "-m", "1",
+                                 "-i", "127.0.0.1", "-p", absl::StrCat(sb::testing::FreePort()), "-timeout",
+                                 "120s", "-nostdin", "-trace_msg", "-message_file", phone_base + ".messages"},
+                                {}, phone_base + ".out");
+  REQUIRE(WaitFor([&] { return absl::StrContains(ReadFile(phone_base + ".messages"), "SIP/2.0 200 OK"); }));
+
+  static const std::string pound = WriteDtmfPcap("edge-pound", "#");
+  SippResult sipp = RunSipp("edge_deposit.xml",
+                            {{"DIALED", "4002"},
+                             {"DTMF_PCAP", pound},
+                             {"AUDIO_PCAP", kAudioPcap},
+                             {"AUDIO_MS", absl::StrCat(kAudioPcapMs)}},
+                            edge.address(), {"-inf", csv});
+  INFO(sipp.log);
+  INFO(edge.Log().substr(edge.Log().size() > 6000 ? edge.Log().size() - 6000 : 0));
+  INFO(TheStack().voicemail().LogTail());
+  REQUIRE(sipp.exit_code == 0);
+
+  Json list;
+  REQUIRE(WaitFor([&] {
+    list = Json::Parse(admin.Get("/v1/users/" + bruno + "/messages").body);
+    return list["items"].size() == 1;
+  }));
+  Json m = list["items.0"];
+  CHECK(m["reason"].str() == "UNAVAILABLE");
+  CHECK(m["duration_ms"].num() > kAudioPcapMs - 1000);
+  CHECK(m["duration_ms"].num() < kAudioPcapMs + 2000);
+  CHECK(admin.Get("/v1/messages/" + m["id"].str() + "/content").status == 200);
+  CHECK(WaitCounts(bruno, 1, 0));
+  // The lamp: a NOTIFY saying 1 new, then, once heard, 0 new 1 old.
+  CHECK(WaitFor([&] { return absl::StrContains(ReadFile(phone_base + ".messages"), "Voice-Message: 1/0"); }));
+  REQUIRE(admin.Patch("/v1/messages/" + m["id"].str(), R"({"new":false})").status == 200);
+  CHECK(WaitFor([&] { return absl::StrContains(ReadFile(phone_base + ".messages"), "Voice-Message: 0/1"); }));
+  INFO(ReadFile(phone_base + ".messages"));
+  CHECK(absl::StrContains(ReadFile(phone_base + ".messages"), "Messages-Waiting: yes"));
+  kill(phone_pid, SIGTERM);
+  waitpid(phone_pid, nullptr, 0);
+  REQUIRE(admin.Patch("/v1/users/" + bruno + "/call-settings", R"({"availability":"AVAILABLE"})").status ==
+          200);
+}
