@@ -87,9 +87,15 @@ sweep_calls() {
         -trace_err -error_file errors.log >sipp.out 2>&1) &
     s_pid=$!
     s_ticks=0
+    local hard_stop=$(( $(date +%s) + duration * 3 + 40 ))
     while kill -0 "$s_pid" 2>/dev/null; do
       child=$(pgrep -P "$s_pid" sipp || echo "$s_pid")
       t=$(cpu_ticks "$child"); [[ $t -gt $s_ticks ]] && s_ticks=$t
+      # Past the knee SIPp may never finish its calls (and its -timeout does
+      # not always fire): stop it; its statistics so far are written.
+      if (( $(date +%s) > hard_stop )); then
+        kill -INT "$child" 2>/dev/null; sleep 2; kill -KILL "$child" 2>/dev/null
+      fi
       sleep 0.2
     done
     wait "$s_pid" || true
