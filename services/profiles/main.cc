@@ -64,9 +64,8 @@ int main(int argc, char** argv) {
   config.sip_proxy = absl::GetFlag(FLAGS_sip_proxy);
   config.default_country = absl::GetFlag(FLAGS_default_country);
   sb::profiles::ProfileManager manager(config, &store, &numbering);
-  sb::profiles::ProfilesServer service(&manager);
   sb::profiles::TrunkService trunks(pool->get());
-  service.set_trunks(&trunks);
+  sb::profiles::ProfilesServer service(&manager, &trunks);
 
   auto server = sb::core::GrpcServer::Start({.listen = absl::GetFlag(FLAGS_profiles_listen)}, {&service});
   if (!server.ok()) {

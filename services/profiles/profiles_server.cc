@@ -174,19 +174,15 @@ SB_HANDLER(DeleteSpeedDial, DeleteSpeedDialRequest, Empty)
   return manager_->DeleteSpeedDial(p, req->user_id(), req->code());
 SB_END
 SB_HANDLER(CreateTrunk, CreateTrunkRequest, Trunk)
-  if (trunks_ == nullptr) return absl::UnimplementedError("trunks are not configured");
   return Fill(trunks_->Create(p, req->trunk()), resp);
 SB_END
 SB_HANDLER(GetTrunk, GetTrunkRequest, Trunk)
-  if (trunks_ == nullptr) return absl::UnimplementedError("trunks are not configured");
   return Fill(trunks_->Get(p, req->trunk_id()), resp);
 SB_END
 SB_HANDLER(ListTrunks, ListTrunksRequest, ListTrunksResponse)
-  if (trunks_ == nullptr) return absl::UnimplementedError("trunks are not configured");
   return Fill(trunks_->List(p, req->tenant_id()), resp);
 SB_END
 SB_HANDLER(DeleteTrunk, DeleteTrunkRequest, Empty)
-  if (trunks_ == nullptr) return absl::UnimplementedError("trunks are not configured");
   return trunks_->Delete(p, req->trunk_id());
 SB_END
 

@@ -10,9 +10,8 @@ namespace sb::profiles {
 
 class ProfilesServer final : public pb::Profiles::Service {
  public:
-  explicit ProfilesServer(ProfileManager* manager) : manager_(manager) {}
-  // Carrier trunks (trunks.h); without, the trunk RPCs answer UNIMPLEMENTED.
-  void set_trunks(TrunkService* trunks) { trunks_ = trunks; }
+  // Tenants, users, lines, devices, contacts (manager); carrier trunks (trunks.h).
+  ProfilesServer(ProfileManager* manager, TrunkService* trunks) : manager_(manager), trunks_(trunks) {}
 
 #define SB_RPC(Name, Req, Resp) \
   grpc::Status Name(grpc::ServerContext* ctx, const pb::Req* req, pb::Resp* resp) override;
