@@ -8,6 +8,21 @@
 namespace sb::voicemail {
 namespace {
 
+// MessageDeposited.reason (events.proto): the deposit reason's name, except
+// where the event's vocabulary differs.
+std::string EventReason(vpb::DepositReason reason) {
+  switch (reason) {
+    case vpb::UNAVAILABLE:
+      return "DND";
+    case vpb::FAX_RECEIVED:
+      return "FAX";
+    case vpb::DEPOSIT_REASON_UNSPECIFIED:
+      return "DIRECT";
+    default:
+      return vpb::DepositReason_Name(reason);
+  }
+}
+
 namespace epb = ::switchboard::events::v1;
 
 constexpr int kNearlyFullPercent = 90;
@@ -336,32 +351,7 @@ absl::StatusOr<MessageRow> PgStore::InsertMessage(const std::string& mailbox_id,
     e.set_urgent(out.message.urgent());
     e.set_private_(out.message.private_());
     e.set_language(language);
-    switch (out.message.reason()) {
-      case vpb::BUSY:
-        e.set_reason("BUSY");
-        break;
-      case vpb::NO_ANSWER:
-        e.set_reason("NO_ANSWER");
-        break;
-      case vpb::UNCONDITIONAL:
-        e.set_reason("UNCONDITIONAL");
-        break;
-      case vpb::UNAVAILABLE:
-        e.set_reason("DND");
-        break;
-      case vpb::COMPOSED:
-        e.set_reason("COMPOSED");
-        break;
-      case vpb::FORWARDED:
-        e.set_reason("FORWARDED");
-        break;
-      case vpb::FAX_RECEIVED:
-        e.set_reason("FAX");
-        break;
-      default:
-        e.set_reason("DIRECT");
-        break;
-    }
+    e.set_reason(EventReason(out.message.reason()));
     WriteEvent(w,
                event == NewMessageEvent::kComposed ? "mailbox.message_composed" : "mailbox.message_deposited",
                out.tenant_id, e);
