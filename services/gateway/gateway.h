@@ -126,7 +126,9 @@ class Gateway {
   std::unique_ptr<pb::Profiles::Stub> profiles_;
   std::shared_ptr<grpc::Channel> routing_channel_;
   std::unique_ptr<rpb::Routing::Stub> routing_;
+  std::shared_ptr<grpc::Channel> notifications_channel_;  // null when not configured
   std::unique_ptr<npb::Notifications::Stub> notifications_;
+  std::shared_ptr<grpc::Channel> voicemail_channel_;  // null when not configured
   std::unique_ptr<vpb::Voicemail::Stub> voicemail_;
   mutable SessionStore sessions_;  // thread-safe; Authenticate refreshes state
   SignInLimiter limiter_;

@@ -130,12 +130,20 @@ void Gateway::AddSessionRoutes() {
                Profiles(&pb::Profiles::Stub::ConfirmSecurityEmail, core::Principal::System(), req).status());
          });
 
+  // Profiles, routing and Redis carry every request: without one of them the
+  // gateway answers 503 so a load balancer takes it out. Voicemail and
+  // notifications only carry their own routes: when one of them is down the
+  // gateway still serves the rest, so it says DEGRADED with a 200 and names it.
   Public("GET", "/v1/health",
-         {.summary = "Health of the gateway and each backend", .tag = "health",
-          .response = gw::Health::descriptor(), .extra_statuses = {503}},
+         {.summary = "Health of the gateway and each backend: SERVING, DEGRADED (voicemail or notifications "
+                     "down, 200) or NOT_SERVING (profiles, routing or Redis down, 503)",
+          .tag = "health",
+          .response = gw::Health::descriptor(),
+          .extra_statuses = {503}},
          [this](HttpRequest&) {
            gw::Health out;
-           bool all = true;
+           bool essential = true;
+           bool optional = true;
            auto check = [&](const std::string& name, const std::shared_ptr<grpc::Channel>& channel) {
              auto stub = grpc::health::v1::Health::NewStub(channel);
              grpc::ClientContext ctx;
@@ -145,16 +153,18 @@ void Gateway::AddSessionRoutes() {
              std::string state = !st.ok() ? "UNREACHABLE"
                                  : resp.status() == grpc::health::v1::HealthCheckResponse::SERVING ? "SERVING"
                                                                                                    : "NOT_SERVING";
-             all &= state == "SERVING";
              (*out.mutable_services())[name] = state;
+             return state == "SERVING";
            };
-           check("profiles", profiles_channel_);
-           check("routing", routing_channel_);
+           essential &= check("profiles", profiles_channel_);
+           essential &= check("routing", routing_channel_);
+           if (voicemail_channel_) optional &= check("voicemail", voicemail_channel_);
+           if (notifications_channel_) optional &= check("notifications", notifications_channel_);
            auto pong = redis_->Command({"PING"});
            (*out.mutable_services())["redis"] = pong.ok() ? "SERVING" : "UNREACHABLE";
-           all &= pong.ok();
-           out.set_status(all ? "SERVING" : "NOT_SERVING");
-           return JsonResponse(all ? 200 : 503, out);
+           essential &= pong.ok();
+           out.set_status(!essential ? "NOT_SERVING" : optional ? "SERVING" : "DEGRADED");
+           return JsonResponse(essential ? 200 : 503, out);
          });
 
   Public("GET", "/v1/openapi.json", {.summary = "This API's OpenAPI 3 document", .tag = "health"},

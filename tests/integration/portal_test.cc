@@ -382,6 +382,13 @@ TEST_CASE("bad input gets a 4xx naming the problem and the service keeps serving
   auto health = anon.Get("/v1/health");
   CHECK(health.status == 200);
   CHECK(Body(health)["services.profiles"].str() == "SERVING");
+  CHECK(Body(health)["services.routing"].str() == "SERVING");
+  CHECK(Body(health)["services.redis"].str() == "SERVING");
+  // This stack runs neither voicemail nor notifications: the gateway still
+  // serves, and says which parts are missing.
+  CHECK(Body(health)["services.voicemail"].str() == "UNREACHABLE");
+  CHECK(Body(health)["services.notifications"].str() == "UNREACHABLE");
+  CHECK(Body(health)["status"].str() == "DEGRADED");
 }
 
 TEST_CASE("a photo upload checks type and size and serves the same bytes back") {
