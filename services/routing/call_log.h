@@ -60,6 +60,9 @@ struct CallTrace {
   // When routing last heard of the call, by its own clock (the times above
   // are the edge's): what timeouts are measured from.
   absl::Time touched_at = absl::InfinitePast();
+  // Routing's bookkeeping: the call has a journal record to forget once it
+  // is logged (call_journal.h). Not journaled itself.
+  bool journaled = false;
 };
 
 // Updates a trace with the decision / an event. Events after the terminal

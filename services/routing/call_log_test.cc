@@ -300,3 +300,88 @@ TEST_CASE("the tracker logs a call once it is over, and forgets setups the edge 
 }
 
 }  // namespace sb::routing
+
+namespace sb::routing {
+namespace {
+
+TEST_CASE("a journaled trace reads back as it was written, and a damaged record not at all") {
+  CallTrace t;
+  t.call_id = "c-42@edge";
+  t.tenant_id = "11111111-1111-1111-1111-111111111111";
+  t.caller_user_id = "alice";
+  t.caller_number = "0222969569";
+  t.caller_extension = "4001";
+  t.caller_name = std::string(300, 'n');  // a length past one varint byte
+  t.caller_anonymous = true;
+  t.dialed = "4002";
+  t.started_at = kT0;
+  t.decided = true;
+  t.loggable = false;
+  t.evaluation_failed = true;
+  t.rejected = true;
+  t.callee_user_id = "bruno";
+  t.callee_tenant_id = "t2";
+  t.decided_by = "rule «journée»";
+  t.events = 3;
+  t.last_event_at = kT0 + absl::Seconds(70);
+  t.answered_at = kT0 + absl::Microseconds(3000001);
+  t.answered = true;
+  t.diverted_before_answer = true;
+  t.failed = true;
+  t.sip_code = 486;
+  t.terminal = true;
+  t.touched_at = kT0;  // routing's own clock: not journaled
+
+  const std::string record = EncodeTrace(t);
+  auto back = DecodeTrace(record);
+  REQUIRE(back.has_value());
+  CHECK(back->call_id == t.call_id);
+  CHECK(back->tenant_id == t.tenant_id);
+  CHECK(back->caller_user_id == t.caller_user_id);
+  CHECK(back->caller_number == t.caller_number);
+  CHECK(back->caller_extension == t.caller_extension);
+  CHECK(back->caller_name == t.caller_name);
+  CHECK(back->caller_anonymous);
+  CHECK(back->dialed == t.dialed);
+  CHECK(back->started_at == t.started_at);
+  CHECK(back->decided);
+  CHECK_FALSE(back->loggable);
+  CHECK(back->evaluation_failed);
+  CHECK(back->rejected);
+  CHECK(back->callee_user_id == t.callee_user_id);
+  CHECK(back->callee_tenant_id == t.callee_tenant_id);
+  CHECK(back->decided_by == t.decided_by);
+  CHECK(back->events == 3);
+  CHECK(back->last_event_at == t.last_event_at);
+  CHECK(back->answered_at == t.answered_at);
+  CHECK(back->ended_at == absl::InfinitePast());  // "never" survives
+  CHECK(back->answered);
+  CHECK(back->diverted_before_answer);
+  CHECK_FALSE(back->cancelled);
+  CHECK(back->failed);
+  CHECK(back->sip_code == 486);
+  CHECK(back->terminal);
+  CHECK(back->touched_at == absl::InfinitePast());
+
+  // A fresh trace's defaults (loggable, nothing decided) survive too.
+  CallTrace fresh;
+  fresh.call_id = "c-43";
+  auto fresh_back = DecodeTrace(EncodeTrace(fresh));
+  REQUIRE(fresh_back.has_value());
+  CHECK(fresh_back->loggable);
+  CHECK_FALSE(fresh_back->decided);
+  CHECK(fresh_back->started_at == absl::InfinitePast());
+
+  // Truncated anywhere, extended, or of another version: unreadable.
+  for (size_t n = 0; n < record.size(); ++n) {
+    INFO("truncated to " << n << " bytes");
+    CHECK_FALSE(DecodeTrace(absl::string_view(record).substr(0, n)).has_value());
+  }
+  CHECK_FALSE(DecodeTrace(record + "x").has_value());
+  std::string other_version = record;
+  other_version[0] = 2;
+  CHECK_FALSE(DecodeTrace(other_version).has_value());
+}
+
+}  // namespace
+}  // namespace sb::routing

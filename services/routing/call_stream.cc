@@ -57,7 +57,7 @@ void CallStreamReactor::HandleSetup(const rpb::CallSetup& setup) {
     ++setups_;
   }
   if (auto decision = deps_.decider->TryDecideCached(setup)) {
-    deps_.tracker->OnDecision(*decision, &setup);
+    deps_.tracker->OnDecision(*decision);
     Send(*std::move(decision));
     return;
   }
@@ -67,7 +67,7 @@ void CallStreamReactor::HandleSetup(const rpb::CallSetup& setup) {
   }
   bool queued = deps_.pool->Submit([this, setup] {
     rpb::RouteDecision decision = deps_.decider->Decide(setup);
-    deps_.tracker->OnDecision(decision, &setup);
+    deps_.tracker->OnDecision(decision);
     Send(std::move(decision));
     TaskDone();
   });
@@ -75,7 +75,7 @@ void CallStreamReactor::HandleSetup(const rpb::CallSetup& setup) {
     core::Logger("stream")->warn("{} refused: the service is stopping",
                                  core::CallCtx{setup.call_id(), setup.tenant_id()});
     rpb::RouteDecision refused = ErrorDecision(setup.call_id(), 503, "routing is shutting down");
-    deps_.tracker->OnDecision(refused, &setup);
+    deps_.tracker->OnDecision(refused);
     Send(std::move(refused));
     TaskDone();
   }

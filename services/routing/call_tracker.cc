@@ -75,7 +75,7 @@ std::optional<CallTrace> CallTracker::TakeIfSettled(Shard& shard, const std::str
   return out;
 }
 
-void CallTracker::OnDecision(const rpb::RouteDecision& decision, const rpb::CallSetup* setup) {
+void CallTracker::OnDecision(const rpb::RouteDecision& decision) {
   std::optional<CallTrace> ready;
   {
     Shard& shard = ShardOf(decision.call_id());
@@ -84,21 +84,31 @@ void CallTracker::OnDecision(const rpb::RouteDecision& decision, const rpb::Call
     if (it == shard.calls.end()) return;
     RecordDecision(decision, &it->second);
     ready = TakeIfSettled(shard, decision.call_id());
-  }
-  if (journal_ != nullptr && !ready && setup != nullptr) {
-    if (setup->has_at()) {
-      journal_->AppendDecided(*setup, decision);
-    } else {  // the replay must start the call when it started, not when it is read
-      rpb::CallSetup stamped = *setup;
-      const absl::Time now = clock_();
-      stamped.mutable_at()->set_seconds(absl::ToUnixSeconds(now));
-      stamped.mutable_at()->set_nanos(static_cast<int32_t>(
-          absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
-      journal_->AppendDecided(stamped, decision);
+    // Encoded and queued under the shard's lock (a copy of the trace would
+    // cost more): a call's records reach the journal in the order of its
+    // changes. The journal's own lock nests inside, briefly.
+    if (journal_ != nullptr && !ready) {
+      it->second.journaled = true;
+      journal_->Save(decision.call_id(), EncodeTrace(it->second));
     }
   }
   Finish(std::move(ready));
 }
+
+namespace {
+
+// What a log entry would say: the journal needs a new trace only when an
+// event changes it (a ringing does not).
+struct LogState {
+  bool answered;
+  bool diverted_before_answer;
+};
+
+bool ChangedSince(const LogState& before, const CallTrace& after) {
+  return before.answered != after.answered || before.diverted_before_answer != after.diverted_before_answer;
+}
+
+}  // namespace
 
 void CallTracker::OnEvent(const rpb::CallEvent& event) {
   std::optional<CallTrace> ready;
@@ -123,8 +133,12 @@ void CallTracker::OnEvent(const rpb::CallEvent& event) {
       }
       adopt = first;
     } else {
+      const LogState before{it->second.answered, it->second.diverted_before_answer};
       RecordEvent(event, now, &it->second);
       ready = TakeIfSettled(shard, event.call_id());
+      if (journal_ != nullptr && !ready && ChangedSince(before, it->second)) {
+        journal_->Update(event.call_id(), EncodeTrace(it->second));
+      }
     }
   }
   if (adopt) {
@@ -136,7 +150,6 @@ void CallTracker::OnEvent(const rpb::CallEvent& event) {
     }
     return;
   }
-  if (journal_ != nullptr && !ready) journal_->AppendEvent(event);
   Finish(std::move(ready));
 }
 
@@ -145,6 +158,7 @@ void CallTracker::Adopt(const std::string& call_id) {
   Shard& shard = ShardOf(call_id);
   std::optional<CallTrace> ready;
   std::vector<rpb::CallEvent> pending;
+  std::string tenant_id;
   {
     absl::MutexLock lock(&shard.mu);
     auto waiting = shard.adopting.find(call_id);
@@ -159,27 +173,30 @@ void CallTracker::Adopt(const std::string& call_id) {
           journaled.ok() ? "" : absl::StrCat(" (journal: ", journaled.status().message(), ")"));
       return;
     }
-    JournaledCall& call = **journaled;
+    CallTrace trace = **std::move(journaled);
     const absl::Time now = clock_();
-    CallTrace trace = TraceOf(call.setup, now);
-    if (call.decided) RecordDecision(call.decision, &trace);
-    for (const auto& e : call.events) RecordEvent(e, now, &trace);
+    trace.touched_at = now;
+    trace.journaled = true;
+    const LogState before{trace.answered, trace.diverted_before_answer};
     for (const auto& e : pending) RecordEvent(e, now, &trace);
-    shard.calls.insert_or_assign(call_id, std::move(trace));
+    tenant_id = trace.tenant_id;
+    auto [it, inserted] = shard.calls.insert_or_assign(call_id, std::move(trace));
     ++shard.adopted;
     ready = TakeIfSettled(shard, call_id);
+    if (!ready && ChangedSince(before, it->second)) journal_->Update(call_id, EncodeTrace(it->second));
   }
   core::Logger("calls")->info("{} picked up from its journal ({} events after the move)",
-                              core::CallCtx{call_id, (*journaled)->setup.tenant_id()}, pending.size());
-  if (!ready) {
-    for (const auto& e : pending) journal_->AppendEvent(e);
-  }
+                              core::CallCtx{call_id, tenant_id}, pending.size());
   Finish(std::move(ready));
 }
 
 void CallTracker::Finish(std::optional<CallTrace> ready) {
   if (!ready) return;
-  if (journal_ != nullptr) journal_->Forget(ready->call_id);
+  if (!ready->loggable) {  // nothing to write: its journal can go now
+    if (journal_ != nullptr && ready->journaled) journal_->Forget(ready->call_id);
+    return;
+  }
+  // A loggable call's journal goes once its entries are written (LogFn).
   Log(*std::move(ready));
 }
 
@@ -202,7 +219,7 @@ void CallTracker::Sweep() {
         const CallTrace& t = it->second;
         if (t.events == 0 && now - t.touched_at > config_.setup_timeout) {
           ++shard.dropped;
-          if (journal_ != nullptr) journal_->Forget(t.call_id);
+          if (journal_ != nullptr && t.journaled) journal_->Forget(t.call_id);
           shard.calls.erase(it++);
         } else if (t.events > 0 && now - t.touched_at > config_.call_timeout) {
           if (t.loggable) ++shard.logged;

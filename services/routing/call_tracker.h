@@ -11,10 +11,13 @@
 //     without an entry, since nothing says the call happened;
 //   - no event for `call_timeout` after the last one: logged with what is
 //     known (answered calls get the duration up to their last event).
-// Logging runs on the worker pool (it resolves names and writes PostgreSQL).
+// Logging runs on the worker pool (it resolves names and writes PostgreSQL);
+// the log function forgets a journaled call's journal once its entries are
+// durable (CallLogWriter does), so that a crash in between loses nothing.
 //
-// With a CallJournal (call_journal.h), every setup, decision and event is
-// also written to Redis, and an event for a call this copy doesn't know —
+// With a CallJournal (call_journal.h), the trace of every decided call is
+// also written to Redis (again when an event changes what its log entry
+// would say), and an event for a call this copy doesn't know —
 // set up on another copy, or before a restart — makes it load the call's
 // journal on the pool and carry on from there: the edge's stream may move
 // between copies without losing the log of the calls in progress. Events
@@ -59,7 +62,9 @@ struct CallTrackerStats {
 
 class CallTracker {
  public:
-  using LogFn = std::function<void(const CallTrace&)>;  // runs on the pool
+  // Runs on the pool. When `trace.journaled`, it forgets the call's journal
+  // once the entries are written (CallLogWriter::Submit does).
+  using LogFn = std::function<void(const CallTrace&)>;
 
   CallTracker(CallTrackerConfig config, core::WorkerPool* pool, LogFn log,
               std::function<absl::Time()> clock = absl::Now);
@@ -69,9 +74,9 @@ class CallTracker {
   void set_journal(CallJournal* journal) { journal_ = journal; }
 
   void OnSetup(const rpb::CallSetup& setup);
-  // `setup` (the one OnSetup had) is what the journal keeps with the
-  // decision; without it the call is not journaled.
-  void OnDecision(const rpb::RouteDecision& decision, const rpb::CallSetup* setup = nullptr);
+  // With a journal, the decided call's trace is journaled here (unless the
+  // decision settles it at once).
+  void OnDecision(const rpb::RouteDecision& decision);
   void OnEvent(const rpb::CallEvent& event);
 
   // Logs or drops the calls that timed out; Start() runs it periodically.

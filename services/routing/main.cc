@@ -38,6 +38,8 @@ ABSL_FLAG(absl::Duration, call_setup_timeout, absl::Minutes(2),
 ABSL_FLAG(absl::Duration, call_timeout, absl::Hours(4),
           "a call silent this long after its last event is logged as is");
 ABSL_FLAG(int, max_tracked_calls, 200000, "open calls followed for the call log at most");
+ABSL_FLAG(absl::Duration, call_sweep_interval, absl::Seconds(10),
+          "how often open calls are checked against call_setup_timeout and call_timeout");
 ABSL_FLAG(bool, call_journal, true,
           "journal open calls in Redis so another copy (or this one, restarted) finishes their log");
 ABSL_FLAG(absl::Duration, purge_interval, absl::Hours(1),
@@ -101,16 +103,19 @@ int Run() {
                   });
 
   sb::core::WorkerPool workers(absl::GetFlag(FLAGS_worker_threads), "routing-worker");
-  CallLogWriter writer(&store, &directory);
+  CallJournal journal(redis->get(), {.ttl = absl::GetFlag(FLAGS_call_timeout) * 3});
+  const bool journaled = absl::GetFlag(FLAGS_call_journal);
+  CallLogWriter writer(&store, &directory, journaled ? &journal : nullptr);
   CallTracker tracker({.setup_timeout = absl::GetFlag(FLAGS_call_setup_timeout),
                        .call_timeout = absl::GetFlag(FLAGS_call_timeout),
-                       .max_calls = static_cast<size_t>(absl::GetFlag(FLAGS_max_tracked_calls))},
-                      &workers, [&](const CallTrace& trace) { (void)writer.Write(trace); });
-  CallJournal journal(redis->get(), {.ttl = absl::GetFlag(FLAGS_call_timeout) * 3});
-  if (absl::GetFlag(FLAGS_call_journal)) {
+                       .max_calls = static_cast<size_t>(absl::GetFlag(FLAGS_max_tracked_calls)),
+                       .sweep_interval = absl::GetFlag(FLAGS_call_sweep_interval)},
+                      &workers, [&](const CallTrace& trace) { writer.Submit(trace); });
+  if (journaled) {
     journal.Start();
     tracker.set_journal(&journal);
   }
+  writer.Start();
   tracker.Start();
   InvalidationFeed feed(redis->get(), &directory, &data);
   feed.Start();
@@ -134,6 +139,7 @@ int Run() {
   (*server)->Shutdown(absl::Seconds(10));
   workers.Stop();
   tracker.Stop();
+  writer.Stop();   // the calls that ended reach PostgreSQL, then their journals go
   journal.Stop();  // what is queued reaches Redis before we go
   const auto open = tracker.Stats().open;
   if (open > 0) {

@@ -5,13 +5,17 @@
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
+#include "absl/strings/str_cat.h"
 #include "core/status.h"
 #include "pg/migrate.h"
 #include "services/routing/calendar.h"
 #include "services/routing/call_log.h"
+#include "services/routing/call_log_writer.h"
+#include "services/routing/test_fakes.h"
 #include "services/routing/purger.h"
 #include "services/routing/routing_manager.h"
 #include "switchboard/events/v1/events.pb.h"
+#include "redis/client.h"
 #include "tests/support/backends.h"
 
 namespace sb::routing {
@@ -280,6 +284,107 @@ TEST_CASE("call logs: one entry per call and user, newest first, paged, purged a
   CHECK(*purged == 1);
   CHECK(db.store->ListCallLogs(kUser, rpb::CallLogEntry::KIND_UNSPECIFIED, {}, absl::InfinitePast(), 50)
             ->size() == 6);
+}
+
+TEST_CASE("call logs of many calls go in one transaction, each entry once, each event with its entry's id") {
+  Db db;
+  const absl::Time now = absl::FromCivil(absl::CivilSecond(2026, 5, 20, 12, 0, 0), absl::UTCTimeZone());
+  REQUIRE(db.store->InsertCallLogs({Entry(kUser, "before", rpb::CallLogEntry::MISSED, now)}, {}).ok());
+  // 600 calls: past one statement's 500 rows; one logged before, one twice
+  // in the batch, every third missed (an event each).
+  std::vector<CallLogRecord> records;
+  std::vector<Events> events;
+  for (int i = 0; i < 600; ++i) {
+    auto kind = i % 3 == 0 ? rpb::CallLogEntry::MISSED : rpb::CallLogEntry::RECEIVED;
+    records.push_back(Entry(i % 2 ? kUser : kUser2, "m" + std::to_string(i), kind, now - absl::Seconds(i)));
+    events.push_back(CallLogEvents(records.back()));
+  }
+  records.push_back(Entry(kUser, "before", rpb::CallLogEntry::MISSED, now));
+  events.push_back(CallLogEvents(records.back()));
+  records.push_back(records[3]);
+  events.push_back(events[3]);
+  auto saved = db.store->InsertCallLogs(records, events);
+  REQUIRE(saved.ok());
+  REQUIRE(saved->size() == 600);
+  CHECK((*saved)[599].entry.call_id() == "m599");  // in the order given
+  pqxx::connection c(db.url);
+  pqxx::work w(c);
+  CHECK(w.exec1("SELECT count(*) FROM routing.call_logs")[0].as<int>() == 601);
+  // One event per missed call written now (200), none for "before" again,
+  // each naming its own entry.
+  auto rows = w.exec("SELECT payload FROM routing.outbox WHERE type = 'call.missed'");
+  REQUIRE(rows.size() == 200);
+  absl::flat_hash_map<std::string, std::string> id_of;
+  for (const auto& r : *saved) id_of[r.entry.call_id()] = r.entry.id();
+  for (const auto& row : rows) {
+    ::switchboard::events::v1::CallLogged logged;
+    REQUIRE(logged.ParseFromString(pqxx::binarystring(row[0]).str()));
+    CHECK(logged.entry_id() == id_of[logged.call_id()]);
+    CHECK(logged.other_party_name() == "Jo, \"le boss\"");
+  }
+  auto stored = w.exec1("SELECT other_party_name, duration_s, handled_by_rule FROM routing.call_logs "
+                        "WHERE call_id = 'm7'");
+  CHECK(stored[0].as<std::string>() == "Jo, \"le boss\"");
+  CHECK(stored[1].as<int>() == 42);
+  CHECK(stored[2].as<std::string>() == "rule 'VIP' of list 'Bureau'");
+}
+
+TEST_CASE("the call-log writer batches calls and forgets their journals only once they are written") {
+  Db db;
+  auto redis = redis::Client::Create({.url = sb::testing::SharedBackends().redis_url}).value();
+  CallJournal journal(redis.get());
+  testing::FakeProfiles profiles;
+  numbering::Numbering numbering;
+  Directory directory(&profiles, &numbering);
+  CallLogWriter writer(db.store.get(), &directory, &journal, {.linger = absl::Milliseconds(50)});
+  const std::string run = std::to_string(absl::ToUnixNanos(absl::Now()));
+  auto trace = [&](int i) {
+    CallTrace t;
+    t.call_id = absl::StrCat("w", run, "-", i);
+    t.tenant_id = testing::kTenant;
+    t.caller_user_id = testing::kAlice;
+    t.caller_number = "0222969569";
+    t.caller_extension = "4001";
+    t.dialed = "4002";
+    t.started_at = absl::Now();
+    t.decided = true;
+    t.callee_user_id = testing::kBruno;
+    t.callee_tenant_id = testing::kTenant;
+    t.terminal = true;
+    t.journaled = true;
+    return t;
+  };
+  for (int i = 0; i < 20; ++i) {
+    CallTrace t = trace(i);
+    journal.Save(t.call_id, EncodeTrace(t));
+  }
+  journal.Flush();
+  for (int i = 0; i < 20; ++i) writer.Submit(trace(i));
+  // Not written yet (the writer thread isn't even running): the journals stay.
+  CHECK(redis->Command({"EXISTS", CallJournal::Key(trace(0).call_id)})->integer == 1);
+  writer.Flush();
+  journal.Flush();
+  CHECK(writer.written() == 20);
+  for (int i = 0; i < 20; ++i) {
+    CHECK(redis->Command({"EXISTS", CallJournal::Key(trace(i).call_id)})->integer == 0);
+  }
+  pqxx::connection c(db.url);
+  pqxx::work w(c);
+  // Each call leaves Bruno's MISSED and Alice's OUTGOING entry, with names.
+  CHECK(w.exec1("SELECT count(*) FROM routing.call_logs")[0].as<int>() == 40);
+  CHECK(w.exec1("SELECT count(*) FROM routing.call_logs WHERE kind = 'OUTGOING' AND "
+                "other_party_name = 'Bruno Durand'")[0]
+            .as<int>() == 20);
+  CHECK(w.exec1("SELECT count(*) FROM routing.outbox WHERE type = 'call.missed'")[0].as<int>() == 20);
+  w.commit();
+
+  // Through the writer thread, the same: Stop writes what is still queued.
+  writer.Start();
+  for (int i = 20; i < 30; ++i) writer.Submit(trace(i));
+  writer.Stop();
+  CHECK(writer.written() == 30);
+  pqxx::work w2(c);
+  CHECK(w2.exec1("SELECT count(*) FROM routing.call_logs")[0].as<int>() == 60);
 }
 
 }  // namespace sb::routing

@@ -1,0 +1,183 @@
+// The call journal against a real Redis: what each write does to a call's
+// record, and a call moving from one tracker (a routing copy that died) to
+// another through it.
+#include "services/routing/call_journal.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "core/worker_pool.h"
+#include "services/routing/call_tracker.h"
+#include "tests/support/backends.h"
+
+namespace sb::routing {
+namespace {
+
+std::unique_ptr<redis::Client> Redis() {
+  return redis::Client::Create({.url = sb::testing::SharedBackends().redis_url}).value();
+}
+
+std::string NewCallId(const std::string& prefix) {
+  static absl::BitGen gen;
+  return absl::StrCat(prefix, "-", absl::Uniform<uint64_t>(gen));
+}
+
+CallTrace Trace(const std::string& call_id) {
+  CallTrace t;
+  t.call_id = call_id;
+  t.tenant_id = "t1";
+  t.caller_user_id = "alice";
+  t.caller_number = "0222969569";
+  t.dialed = "4002";
+  t.started_at = absl::FromUnixSeconds(1770000000);
+  t.decided = true;
+  t.callee_user_id = "bruno";
+  t.callee_tenant_id = "t1";
+  return t;
+}
+
+int64_t Exists(redis::Client& r, const std::string& call_id) {
+  return r.Command({"EXISTS", CallJournal::Key(call_id)})->integer;
+}
+
+TEST_CASE("the journal keeps one record per open call, with an expiry, and never revives a forgotten one") {
+  auto redis = Redis();
+  CallJournal journal(redis.get(), {.ttl = absl::Minutes(10)});
+  const std::string call = NewCallId("j");
+
+  journal.Save(call, EncodeTrace(Trace(call)));
+  journal.Flush();
+  auto loaded = journal.Load(call);
+  REQUIRE(loaded.ok());
+  REQUIRE(loaded->has_value());
+  CHECK((*loaded)->callee_user_id == "bruno");
+  CHECK_FALSE((*loaded)->answered);
+  const int64_t ttl = redis->Command({"PTTL", CallJournal::Key(call)})->integer;
+  CHECK(ttl > 9 * 60 * 1000);
+  CHECK(ttl <= 10 * 60 * 1000);
+
+  // An update replaces the record and keeps the expiry.
+  CallTrace answered = Trace(call);
+  answered.answered = true;
+  answered.answered_at = answered.started_at + absl::Seconds(4);
+  journal.Update(call, EncodeTrace(answered));
+  journal.Flush();
+  loaded = journal.Load(call);
+  REQUIRE(loaded.ok());
+  REQUIRE(loaded->has_value());
+  CHECK((*loaded)->answered);
+  CHECK((*loaded)->answered_at == answered.answered_at);
+  CHECK(redis->Command({"PTTL", CallJournal::Key(call)})->integer > 9 * 60 * 1000);
+
+  // Forgotten: gone, and a late update does not bring it back.
+  journal.Forget(call);
+  journal.Update(call, EncodeTrace(answered));
+  journal.Flush();
+  CHECK(Exists(*redis, call) == 0);
+  loaded = journal.Load(call);
+  REQUIRE(loaded.ok());
+  CHECK_FALSE(loaded->has_value());
+
+  // Something unreadable under the key is no call.
+  const std::string garbage = NewCallId("g");
+  REQUIRE(redis->Set(CallJournal::Key(garbage), "not a record").ok());
+  loaded = journal.Load(garbage);
+  REQUIRE(loaded.ok());
+  CHECK_FALSE(loaded->has_value());
+  (void)redis->Del(CallJournal::Key(garbage));
+}
+
+TEST_CASE("a call set up on one tracker is logged by another from the journal, once") {
+  auto redis = Redis();
+  core::WorkerPool pool(2);
+  absl::Mutex mu;
+  std::vector<CallTrace> logged_by_b;
+  std::atomic<bool> a_logged = false;
+  CallJournal journal(redis.get());
+  journal.Start();
+  const std::string call = NewCallId("moved");
+  const std::string ringing_only = NewCallId("ringing");
+  const absl::Time t0 = absl::FromUnixSeconds(1770000000);
+  auto event = [](const std::string& id, rpb::CallEvent::Kind kind, absl::Time at) {
+    rpb::CallEvent e;
+    e.set_call_id(id);
+    e.set_kind(kind);
+    e.mutable_at()->set_seconds(absl::ToUnixSeconds(at));
+    return e;
+  };
+  {
+    // Copy A decides and follows the call up to the answer, then dies
+    // (its memory is gone; what reached Redis stays).
+    CallTracker a({}, &pool, [&](const CallTrace&) { a_logged = true; });
+    a.set_journal(&journal);
+    for (const std::string& id : {call, ringing_only}) {
+      rpb::CallSetup setup;
+      setup.set_call_id(id);
+      setup.set_origin(rpb::DEVICE);
+      setup.set_tenant_id("t1");
+      setup.mutable_caller()->set_user_id("alice");
+      setup.mutable_caller()->set_number("0222969569");
+      setup.set_dialed("4002");
+      setup.mutable_at()->set_seconds(absl::ToUnixSeconds(t0));
+      a.OnSetup(setup);
+      rpb::RouteDecision d;
+      d.set_call_id(id);
+      d.set_callee_user_id("bruno");
+      d.set_callee_tenant_id("t1");
+      d.set_decided_by("my line");
+      d.add_steps();
+      a.OnDecision(d);
+      a.OnEvent(event(id, rpb::CallEvent::RINGING, t0 + absl::Seconds(1)));
+    }
+    a.OnEvent(event(call, rpb::CallEvent::ANSWERED, t0 + absl::Seconds(3)));
+    journal.Flush();
+  }
+  // As CallLogWriter does once the entries are written: the journal goes.
+  CallTracker b({}, &pool, [&](const CallTrace& t) {
+    if (t.journaled) journal.Forget(t.call_id);
+    absl::MutexLock lock(&mu);
+    logged_by_b.push_back(t);
+  });
+  b.set_journal(&journal);
+  b.OnEvent(event(call, rpb::CallEvent::ENDED, t0 + absl::Seconds(63)));
+  b.OnEvent(event(ringing_only, rpb::CallEvent::CANCELLED, t0 + absl::Seconds(9)));
+  auto two_logged = [&] { return logged_by_b.size() >= 2; };
+  {
+    absl::MutexLock lock(&mu);
+    REQUIRE(mu.AwaitWithTimeout(absl::Condition(&two_logged), absl::Seconds(10)));
+  }
+  journal.Flush();
+  {
+    absl::MutexLock lock(&mu);
+    auto answered = std::find_if(logged_by_b.begin(), logged_by_b.end(),
+                                 [&](const CallTrace& t) { return t.call_id == call; });
+    REQUIRE(answered != logged_by_b.end());
+    CHECK(answered->answered);
+    CHECK(answered->callee_user_id == "bruno");
+    CHECK(answered->caller_user_id == "alice");
+    CHECK(answered->started_at == t0);
+    CHECK(answered->ended_at - answered->answered_at == absl::Seconds(60));
+    auto cancelled = std::find_if(logged_by_b.begin(), logged_by_b.end(),
+                                  [&](const CallTrace& t) { return t.call_id == ringing_only; });
+    REQUIRE(cancelled != logged_by_b.end());
+    CHECK(cancelled->cancelled);
+    CHECK_FALSE(cancelled->answered);
+  }
+  CHECK(b.Stats().adopted == 2);
+  CHECK_FALSE(a_logged);
+  // Logged: both journals are gone, and a repeated hang-up logs nothing more.
+  CHECK(Exists(*redis, call) == 0);
+  CHECK(Exists(*redis, ringing_only) == 0);
+  b.OnEvent(event(call, rpb::CallEvent::ENDED, t0 + absl::Seconds(64)));
+  pool.Stop();
+  journal.Stop();
+  absl::MutexLock lock(&mu);
+  CHECK(logged_by_b.size() == 2);
+}
+
+}  // namespace
+}  // namespace sb::routing
