@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "core/logging.h"
 
 namespace sb::routing {
@@ -18,10 +19,16 @@ namespace {
 //   u8 version, u16 flags, then the strings (varint length + bytes) in the
 //   order of kStrings, then varint events, varint sip_code, then the four
 //   times as i64 Unix microseconds (INT64_MIN: never).
+// Version 2 appends touched_at (routing's clock when it wrote the record):
+// the recovery sweep (call_recovery.h) measures its grace period from it.
+// Only finished (terminal) records are written as version 2, so a copy
+// still on version 1 during a rolling upgrade goes on adopting the open
+// calls; a finished record it can't read only concerns a call being logged.
 // Hand-written rather than a protobuf message: it is built under the
 // tracker's shard lock for every decided call, and this costs one
 // allocation (the record) and no intermediate copies of the strings.
 constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersionFinished = 2;
 
 enum Flag : uint16_t {
   kAnonymous = 1 << 0,
@@ -99,10 +106,10 @@ void LowerThisThreadsPriority(int nice) {
 
 std::string EncodeTrace(const CallTrace& t) {
   std::string out;
-  size_t size = 3 + 2 * 5 + 4 * 8;
+  size_t size = 3 + 2 * 5 + 5 * 8;
   for (auto s : kStrings) size += 2 + (t.*s).size();
   out.reserve(size);
-  out.push_back(static_cast<char>(kVersion));
+  out.push_back(static_cast<char>(t.terminal ? kVersionFinished : kVersion));
   uint16_t flags = 0;
   if (t.caller_anonymous) flags |= kAnonymous;
   if (t.decided) flags |= kDecided;
@@ -122,11 +129,14 @@ std::string EncodeTrace(const CallTrace& t) {
   PutVarint(static_cast<uint32_t>(t.events), &out);
   PutVarint(static_cast<uint32_t>(t.sip_code), &out);
   for (auto at : kTimes) PutFixed(static_cast<uint64_t>(MicrosOf(t.*at)), 8, &out);
+  if (t.terminal) PutFixed(static_cast<uint64_t>(MicrosOf(t.touched_at)), 8, &out);
   return out;
 }
 
 std::optional<CallTrace> DecodeTrace(absl::string_view in) {
-  if (in.empty() || static_cast<uint8_t>(in.front()) != kVersion) return std::nullopt;
+  if (in.empty()) return std::nullopt;
+  const uint8_t version = static_cast<uint8_t>(in.front());
+  if (version != kVersion && version != kVersionFinished) return std::nullopt;
   in.remove_prefix(1);
   CallTrace t;
   uint64_t flags = 0;
@@ -156,6 +166,11 @@ std::optional<CallTrace> DecodeTrace(absl::string_view in) {
     if (!GetFixed(&in, 8, &us)) return std::nullopt;
     t.*at = TimeOfMicros(static_cast<int64_t>(us));
   }
+  if (version == kVersionFinished) {
+    uint64_t us = 0;
+    if (!GetFixed(&in, 8, &us)) return std::nullopt;
+    t.touched_at = TimeOfMicros(static_cast<int64_t>(us));
+  }
   if (!in.empty() || t.call_id.empty()) return std::nullopt;
   return t;
 }
@@ -167,6 +182,11 @@ CallJournal::~CallJournal() { Stop(); }
 
 // The hash tag keeps a call's journal on one Redis Cluster slot.
 std::string CallJournal::Key(absl::string_view call_id) { return absl::StrCat("rcall:{", call_id, "}"); }
+
+std::string CallJournal::CallIdOfKey(absl::string_view key) {
+  if (!absl::ConsumePrefix(&key, "rcall:{") || !absl::ConsumeSuffix(&key, "}")) return "";
+  return std::string(key);
+}
 
 void CallJournal::Start() {
   writer_ = std::thread([this] {

@@ -11,6 +11,11 @@
 //   SET ... XX KEEPTTL  when an event changes what the log would say
 //                       (answered, diverted); never creates a record, so a
 //                       late event for a call already logged leaves nothing
+//   SET ... XX KEEPTTL  once more with the final event (ENDED, CANCELLED,
+//                       FAILED): the record says the call is finished, with
+//                       the time, so that if this copy dies before its log
+//                       is committed the recovery sweep (call_recovery.h) of
+//                       any copy logs it: no later event would come
 //   DEL                 once logged
 // Events that change nothing the log keeps (ringing) are not written: the
 // event that makes another copy adopt the call is replayed there anyway.
@@ -51,8 +56,9 @@ struct CallJournalConfig {
 };
 
 // The trace as journaled. Everything but `touched_at` (routing's own clock,
-// reset by whoever loads it). Versioned: a record of an unknown version, or
-// a truncated one, decodes to nullopt.
+// reset by whoever adopts the call), except in a finished (terminal) record,
+// where it is when the call finished. Versioned: a record of an unknown
+// version, or a truncated one, decodes to nullopt.
 std::string EncodeTrace(const CallTrace& trace);
 std::optional<CallTrace> DecodeTrace(absl::string_view record);
 
@@ -80,6 +86,10 @@ class CallJournal {
   int64_t dropped() const;
 
   static std::string Key(absl::string_view call_id);
+  // What SCAN MATCH finds every record with, and the call id of a key
+  // ("" when it is not a journal key).
+  static constexpr absl::string_view kKeyPattern = "rcall:*";
+  static std::string CallIdOfKey(absl::string_view key);
 
  private:
   enum class Op : char { kSave, kUpdate, kForget };

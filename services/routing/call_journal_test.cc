@@ -11,6 +11,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "core/worker_pool.h"
+#include "services/routing/call_recovery.h"
 #include "services/routing/call_tracker.h"
 #include "tests/support/backends.h"
 
@@ -177,6 +178,108 @@ TEST_CASE("a call set up on one tracker is logged by another from the journal, o
   journal.Stop();
   absl::MutexLock lock(&mu);
   CHECK(logged_by_b.size() == 2);
+}
+
+TEST_CASE("the recovery sweep logs a finished call its copy never logged, once, and leaves open calls") {
+  // A Redis of its own: the sweep walks every record, and the shared one
+  // holds other tests' calls.
+  sb::testing::OwnRedis own;
+  auto redis = redis::Client::Create({.url = own.url()}).value();
+  core::WorkerPool pool(2);
+  CallJournal journal(redis.get());
+  const absl::Time t0 = absl::FromUnixSeconds(1770000000);
+  absl::Time now = t0 + absl::Seconds(70);
+  const std::string done = NewCallId("done");
+  const std::string up = NewCallId("up");
+  auto event = [](const std::string& id, rpb::CallEvent::Kind kind, absl::Time at) {
+    rpb::CallEvent e;
+    e.set_call_id(id);
+    e.set_kind(kind);
+    e.mutable_at()->set_seconds(absl::ToUnixSeconds(at));
+    return e;
+  };
+  {
+    // Copy A follows both calls; `done` ends, and A dies before its log is
+    // committed (its log function never forgets the journal).
+    CallTracker a(
+        {}, &pool, [](const CallTrace&) {}, [&] { return now; });
+    a.set_journal(&journal);
+    for (const std::string& id : {done, up}) {
+      rpb::CallSetup setup;
+      setup.set_call_id(id);
+      setup.set_origin(rpb::DEVICE);
+      setup.set_tenant_id("t1");
+      setup.mutable_caller()->set_user_id("alice");
+      setup.set_dialed("4002");
+      setup.mutable_at()->set_seconds(absl::ToUnixSeconds(t0));
+      a.OnSetup(setup);
+      rpb::RouteDecision d;
+      d.set_call_id(id);
+      d.set_callee_user_id("bruno");
+      d.set_callee_tenant_id("t1");
+      d.add_steps();
+      a.OnDecision(d);
+      a.OnEvent(event(id, rpb::CallEvent::ANSWERED, t0 + absl::Seconds(3)));
+    }
+    a.OnEvent(event(done, rpb::CallEvent::ENDED, t0 + absl::Seconds(63)));
+    journal.Flush();
+    pool.Stop();
+  }
+  // The final event left a finished record, stamped with routing's clock.
+  auto finished = journal.Load(done);
+  REQUIRE(finished.ok());
+  REQUIRE(finished->has_value());
+  CHECK((*finished)->terminal);
+  CHECK((*finished)->touched_at == now);
+  auto open = journal.Load(up);
+  REQUIRE(open.ok());
+  REQUIRE(open->has_value());
+  CHECK_FALSE((*open)->terminal);
+
+  std::vector<CallTrace> logged;
+  auto log = [&](const CallTrace& t) { logged.push_back(t); };
+  CallRecoveryConfig config{.grace = absl::Seconds(10), .scan_count = 1};  // several SCAN steps
+  CallRecovery b(redis.get(), log, config, [&] { return now; });
+  CallRecovery c(redis.get(), log, config, [&] { return now; });
+
+  // Within the grace period, A might still be committing: left to it.
+  now += absl::Seconds(5);
+  auto pass = b.RunOnce();
+  REQUIRE(pass.ok());
+  CHECK(pass->recovered == 0);
+  CHECK(pass->open == 1);
+  CHECK(logged.empty());
+
+  now += absl::Seconds(6);
+  pass = b.RunOnce();
+  REQUIRE(pass.ok());
+  CHECK(pass->recovered == 1);
+  CHECK(pass->open == 1);
+  REQUIRE(logged.size() == 1);
+  CHECK(logged[0].call_id == done);
+  CHECK(logged[0].tenant_id == "t1");
+  CHECK(logged[0].journaled);  // so the writer deletes the record once committed
+  CHECK(logged[0].answered);
+  CHECK(logged[0].ended_at - logged[0].answered_at == absl::Seconds(60));
+
+  // Another copy's sweep before B's commit: the lock keeps it off the call.
+  pass = c.RunOnce();
+  REQUIRE(pass.ok());
+  CHECK(pass->recovered == 0);
+  CHECK(pass->locked == 1);
+
+  // B's commit deletes the record (CallLogWriter does): nothing left to log,
+  // and the open call is still journaled, untouched.
+  journal.Forget(done);
+  journal.Flush();
+  now += absl::Minutes(5);
+  pass = c.RunOnce();
+  REQUIRE(pass.ok());
+  CHECK(pass->recovered == 0);
+  CHECK(pass->open == 1);
+  CHECK(logged.size() == 1);
+  CHECK(Exists(*redis, up) == 1);
+  journal.Stop();
 }
 
 }  // namespace

@@ -330,7 +330,7 @@ TEST_CASE("a journaled trace reads back as it was written, and a damaged record 
   t.failed = true;
   t.sip_code = 486;
   t.terminal = true;
-  t.touched_at = kT0;  // routing's own clock: not journaled
+  t.touched_at = kT0;  // routing's own clock: journaled in finished records only
 
   const std::string record = EncodeTrace(t);
   auto back = DecodeTrace(record);
@@ -361,7 +361,20 @@ TEST_CASE("a journaled trace reads back as it was written, and a damaged record 
   CHECK(back->failed);
   CHECK(back->sip_code == 486);
   CHECK(back->terminal);
-  CHECK(back->touched_at == absl::InfinitePast());
+  // Finished: when, for the recovery sweep's grace period (call_recovery.h).
+  CHECK(back->touched_at == kT0);
+
+  // A call still open: version 1, without routing's clock.
+  CallTrace open = t;
+  open.terminal = false;
+  const std::string open_record = EncodeTrace(open);
+  CHECK(open_record[0] == 1);
+  CHECK(record[0] == 2);
+  auto open_back = DecodeTrace(open_record);
+  REQUIRE(open_back.has_value());
+  CHECK_FALSE(open_back->terminal);
+  CHECK(open_back->touched_at == absl::InfinitePast());
+  CHECK(open_back->last_event_at == t.last_event_at);
 
   // A fresh trace's defaults (loggable, nothing decided) survive too.
   CallTrace fresh;
@@ -379,8 +392,14 @@ TEST_CASE("a journaled trace reads back as it was written, and a damaged record 
   }
   CHECK_FALSE(DecodeTrace(record + "x").has_value());
   std::string other_version = record;
-  other_version[0] = 2;
+  other_version[0] = 3;
   CHECK_FALSE(DecodeTrace(other_version).has_value());
+  // A finished record labelled as an open one (or the reverse) has the wrong size.
+  other_version[0] = 1;
+  CHECK_FALSE(DecodeTrace(other_version).has_value());
+  std::string open_as_finished = open_record;
+  open_as_finished[0] = 2;
+  CHECK_FALSE(DecodeTrace(open_as_finished).has_value());
 }
 
 }  // namespace

@@ -88,6 +88,7 @@ bool CallLogWriter::WriteSome() {
     batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
     queue_.erase(queue_.begin(), queue_.begin() + n);
   }
+  if (config_.testonly_commit_delay > absl::ZeroDuration()) absl::SleepFor(config_.testonly_commit_delay);
   absl::Status st = WriteBatch(batch);
   if (!st.ok() && batch.size() > 1 && st.code() == absl::StatusCode::kInvalidArgument) {
     // One bad call must not lose its batch: write them one by one.

@@ -33,6 +33,9 @@ struct CallLogWriterConfig {
   size_t max_queue = 100000;                      // calls waiting; past it, refused (logged)
   int attempts = 3;                               // per batch, PostgreSQL restarting
   absl::Duration retry_delay = absl::Milliseconds(500);
+  // TESTS ONLY: each batch waits this long before its transaction, so that a
+  // test can kill routing between a call's final event and its commit.
+  absl::Duration testonly_commit_delay = absl::ZeroDuration();
 };
 
 class CallLogWriter {

@@ -139,6 +139,7 @@ void CallTracker::OnEvent(const rpb::CallEvent& event) {
       if (journal_ != nullptr && !ready && ChangedSince(before, it->second)) {
         journal_->Update(event.call_id(), EncodeTrace(it->second));
       }
+      MarkFinished(ready);
     }
   }
   if (adopt) {
@@ -184,10 +185,19 @@ void CallTracker::Adopt(const std::string& call_id) {
     ++shard.adopted;
     ready = TakeIfSettled(shard, call_id);
     if (!ready && ChangedSince(before, it->second)) journal_->Update(call_id, EncodeTrace(it->second));
+    MarkFinished(ready);
   }
   core::Logger("calls")->info("{} picked up from its journal ({} events after the move)",
                               core::CallCtx{call_id, tenant_id}, pending.size());
   Finish(std::move(ready));
+}
+
+void CallTracker::MarkFinished(const std::optional<CallTrace>& ready) {
+  // Queued before the log is (and so before the Forget that follows its
+  // commit): the journal writes a call's records in order. One more command
+  // in the writer's next pipeline, no round trip of its own.
+  if (journal_ == nullptr || !ready || !ready->journaled || !ready->loggable || !ready->terminal) return;
+  journal_->Update(ready->call_id, EncodeTrace(*ready));
 }
 
 void CallTracker::Finish(std::optional<CallTrace> ready) {

@@ -21,7 +21,10 @@
 // set up on another copy, or before a restart — makes it load the call's
 // journal on the pool and carry on from there: the edge's stream may move
 // between copies without losing the log of the calls in progress. Events
-// arriving while the journal loads wait for it, in order.
+// arriving while the journal loads wait for it, in order. The final event
+// marks the journal record finished: if this copy dies before the log is
+// committed, no event will come to make another copy adopt the call, and
+// the recovery sweep (call_recovery.h) logs it instead.
 //
 // Threading: every method may be called from any thread; OnSetup/OnEvent
 // take one short lock and never block on I/O (reactor threads call them).
@@ -109,6 +112,10 @@ class CallTracker {
   static std::optional<CallTrace> TakeIfSettled(Shard& shard, const std::string& call_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   void Log(CallTrace trace);
+  // Journals a call that its final event settled as finished (call_journal.h),
+  // for the recovery sweep should this copy die before its log is committed.
+  // Under the call's shard lock, for the order of its records.
+  void MarkFinished(const std::optional<CallTrace>& ready);
   // Logs a settled trace and forgets its journal.
   void Finish(std::optional<CallTrace> ready);
   // On the pool: loads `call_id`'s journal and tracks the call from it.

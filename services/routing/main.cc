@@ -12,6 +12,7 @@
 #include "redis/client.h"
 #include "services/routing/call_journal.h"
 #include "services/routing/call_log_writer.h"
+#include "services/routing/call_recovery.h"
 #include "services/routing/call_tracker.h"
 #include "services/routing/decider.h"
 #include "services/routing/invalidation.h"
@@ -42,6 +43,17 @@ ABSL_FLAG(absl::Duration, call_sweep_interval, absl::Seconds(10),
           "how often open calls are checked against call_setup_timeout and call_timeout");
 ABSL_FLAG(bool, call_journal, true,
           "journal open calls in Redis so another copy (or this one, restarted) finishes their log");
+ABSL_FLAG(bool, call_recovery, true,
+          "with call_journal: sweep the journal for calls whose copy died after their final event but "
+          "before their log was written, and log them");
+ABSL_FLAG(absl::Duration, call_recovery_interval, absl::Seconds(30),
+          "how often the journal is swept for finished calls left unlogged (also once at start)");
+ABSL_FLAG(absl::Duration, call_recovery_grace, absl::Seconds(10),
+          "a finished call's journal is taken by the sweep only this long after its final event, leaving "
+          "the copy that owns it time to commit its log");
+ABSL_FLAG(absl::Duration, testonly_call_log_commit_delay, absl::ZeroDuration(),
+          "TESTS ONLY: delay every call-log batch this long before its commit (crash tests); never set in "
+          "production");
 ABSL_FLAG(absl::Duration, purge_interval, absl::Hours(1),
           "how often call logs older than two months are deleted");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error");
@@ -105,7 +117,13 @@ int Run() {
   sb::core::WorkerPool workers(absl::GetFlag(FLAGS_worker_threads), "routing-worker");
   CallJournal journal(redis->get(), {.ttl = absl::GetFlag(FLAGS_call_timeout) * 3});
   const bool journaled = absl::GetFlag(FLAGS_call_journal);
-  CallLogWriter writer(&store, &directory, journaled ? &journal : nullptr);
+  const absl::Duration commit_delay = absl::GetFlag(FLAGS_testonly_call_log_commit_delay);
+  if (commit_delay > absl::ZeroDuration()) {
+    log->warn("--testonly_call_log_commit_delay={}: call logs are committed late (a test setting)",
+              absl::FormatDuration(commit_delay));
+  }
+  CallLogWriter writer(&store, &directory, journaled ? &journal : nullptr,
+                       {.testonly_commit_delay = commit_delay});
   CallTracker tracker({.setup_timeout = absl::GetFlag(FLAGS_call_setup_timeout),
                        .call_timeout = absl::GetFlag(FLAGS_call_timeout),
                        .max_calls = static_cast<size_t>(absl::GetFlag(FLAGS_max_tracked_calls)),
@@ -117,6 +135,10 @@ int Run() {
   }
   writer.Start();
   tracker.Start();
+  CallRecovery recovery(redis->get(), [&](const CallTrace& trace) { writer.Submit(trace); },
+                        {.interval = absl::GetFlag(FLAGS_call_recovery_interval),
+                         .grace = absl::GetFlag(FLAGS_call_recovery_grace)});
+  if (journaled && absl::GetFlag(FLAGS_call_recovery)) recovery.Start();
   InvalidationFeed feed(redis->get(), &directory, &data);
   feed.Start();
   CallLogPurger purger(&store, absl::GetFlag(FLAGS_purge_interval));
@@ -137,6 +159,7 @@ int Run() {
   log->info("signal {}: stopping", sig);
   // Streams first (the edges reconnect elsewhere), then the work they queued.
   (*server)->Shutdown(absl::Seconds(10));
+  recovery.Stop();
   workers.Stop();
   tracker.Stop();
   writer.Stop();   // the calls that ended reach PostgreSQL, then their journals go

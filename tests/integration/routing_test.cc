@@ -74,8 +74,9 @@ const Demo& TheDemo() {
 // decision of a given call (decisions come in the order they are ready).
 class Edge {
  public:
-  explicit Edge(sb::core::Principal principal = sb::core::Principal::System())
-      : stub_(rpb::Routing::NewStub(sb::core::MakeChannel(TheStack().routing_addr()))) {
+  // To the stack's routing, or to the copy at `addr`.
+  explicit Edge(sb::core::Principal principal = sb::core::Principal::System(), const std::string& addr = "")
+      : stub_(rpb::Routing::NewStub(sb::core::MakeChannel(addr.empty() ? TheStack().routing_addr() : addr))) {
     ctx_.set_deadline(sb::core::DeadlineIn(absl::Seconds(120)));
     sb::core::AttachPrincipal(&ctx_, principal);
     stream_ = stub_->CallStream(&ctx_);
@@ -469,6 +470,97 @@ TEST_CASE("a call in progress when routing crashes is logged by the restarted co
   for (int i = 0; i < 100 && redis->Command({"EXISTS", "rcall:{" + call + "}"})->integer != 0; ++i)
     usleep(20000);
   CHECK(redis->Command({"EXISTS", "rcall:{" + call + "}"})->integer == 0);
+}
+
+// How many entries of `call_id` the log of `user_id` holds, of any kind.
+int EntriesOf(HttpClient& http, const std::string& user_id, const std::string& call_id) {
+  Json list = Body(http.Get(absl::StrCat("/v1/users/", user_id, "/calls?page_size=100")));
+  int n = 0;
+  for (int i = 0; i < list["items"].size(); ++i) {
+    if (list["items." + std::to_string(i) + ".call_id"].str() == call_id) ++n;
+  }
+  return n;
+}
+
+TEST_CASE(
+    "a call that ended just before routing crashed, not yet logged, is logged once by the recovery sweep") {
+  const Demo& d = TheDemo();
+  HttpClient admin = Admin();
+  // Routing copies of this test's own, on the stack's database but with a
+  // Redis of their own: the stack's routing sweeps its journal too, and must
+  // not be the one that logs the call here.
+  sb::testing::OwnRedis own;
+  auto redis = sb::redis::Client::Create({.url = own.url()}).value();
+  const int port = sb::testing::FreePort();
+  const std::string addr = absl::StrCat("127.0.0.1:", port);
+  auto start_copy = [&](const std::vector<std::string>& flags, const std::string& name) {
+    std::vector<std::string> argv{sb::testing::BuildDir() + "/services/routing/routing"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    sb::testing::Process p(
+        argv,
+        {"SB_PG_URL=" + TheStack().pg_url(), "SB_REDIS_URL=" + own.url(), "SB_ROUTING_LISTEN=" + addr,
+         "PROFILES_ADDR=" + TheStack().profiles_addr(), "SB_LOG_LEVEL=info"},
+        absl::StrCat("/tmp/sb-routing-", name, "-", getpid(), ".log"));
+    REQUIRE(sb::testing::WaitForTcp("127.0.0.1", port, absl::Seconds(30)));
+    return p;
+  };
+  const std::string ended = NewCallId("ended-unlogged");
+  const std::string open = NewCallId("still-open");
+  const absl::Time t0 = absl::Now();
+  {
+    // Copy A holds every call-log batch back, so it dies between the final
+    // event and the commit whatever the machine's speed.
+    sb::testing::Process a = start_copy({"--testonly_call_log_commit_delay=10m"}, "recovery-a");
+    Edge edge(sb::core::Principal::System(), addr);
+    REQUIRE(edge.Decide(FromAlice("4002", open)).steps_size() > 0);
+    edge.Event(open, rpb::CallEvent::RINGING, t0);
+    edge.Event(open, rpb::CallEvent::ANSWERED, t0 + absl::Seconds(1));
+    REQUIRE(edge.Decide(FromAlice("4002", ended)).steps_size() > 0);
+    edge.Event(ended, rpb::CallEvent::RINGING, t0);
+    edge.Event(ended, rpb::CallEvent::FAILED, t0 + absl::Seconds(5), 486);
+    // Wait until the journal says the call is finished: a record of version
+    // 2, its first byte (call_journal.cc), is written for finished calls only.
+    std::optional<std::string> record;
+    for (int i = 0; i < 250; ++i) {
+      record = redis->Get("rcall:{" + ended + "}").value();
+      if (record && !record->empty() && (*record)[0] == 2) break;
+      usleep(20000);
+    }
+    REQUIRE(record.has_value());
+    REQUIRE(static_cast<int>((*record)[0]) == 2);
+    a.Kill();
+  }
+  // A never committed it, and no event for it will come again.
+  CHECK(EntriesOf(admin, d.bruno_id, ended) == 0);
+  REQUIRE(redis->Command({"EXISTS", "rcall:{" + ended + "}"})->integer == 1);
+
+  // The restarted copy hears nothing of either call: only its sweep can log.
+  sb::testing::Process b =
+      start_copy({"--call_recovery_interval=1s", "--call_recovery_grace=2s"}, "recovery-b");
+  Json missed = WaitForEntry(admin, d.bruno_id, "MISSED", ended);
+  CHECK(missed["other_party"].str() == "4001");
+  Json outgoing = WaitForEntry(admin, d.alice_id, "OUTGOING", ended);
+  CHECK(outgoing["other_party"].str() == "4002");
+  // Once: the record goes with the commit, later passes find nothing.
+  for (int i = 0; i < 150 && redis->Command({"EXISTS", "rcall:{" + ended + "}"})->integer != 0; ++i)
+    usleep(20000);
+  CHECK(redis->Command({"EXISTS", "rcall:{" + ended + "}"})->integer == 0);
+  usleep(2500000);  // two more passes
+  CHECK(EntriesOf(admin, d.bruno_id, ended) == 1);
+  CHECK(EntriesOf(admin, d.alice_id, ended) == 1);
+  // Handed to the log once (the entries would be written once anyway: the
+  // store skips a call and user it has), with its call id and tenant.
+  const std::string b_log = b.LogTail(1 << 20);
+  const std::string recovered_line = absl::StrCat("call=", ended, " tenant=", d.tenant_id, " finished ");
+  size_t recovered = 0;
+  for (size_t at = b_log.find(recovered_line); at != std::string::npos;
+       at = b_log.find(recovered_line, at + 1))
+    ++recovered;
+  CHECK(recovered == 1);
+  // The call still up is left to the copy its next event reaches.
+  CHECK(EntriesOf(admin, d.bruno_id, open) == 0);
+  CHECK(EntriesOf(admin, d.alice_id, open) == 0);
+  CHECK(redis->Command({"EXISTS", "rcall:{" + open + "}"})->integer == 1);
 }
 
 TEST_CASE("schedules, holidays, rule lists, the A10 table and the decision tester") {
