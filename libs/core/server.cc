@@ -51,6 +51,12 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   // Distinct channels to the same address share nothing, so callers that want
   // more than one connection can create several.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // gRPC's reconnect backoff grows to 120 s by default: a service restarted
+  // (or started after its clients) would see every call fail at once for up
+  // to two minutes. Services here are on the same network, so retry often.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
