@@ -30,6 +30,19 @@ uint16_t FreePort() {
   return ntohs(a.sin_port);
 }
 
+// Starts a UA on a free port. FreePort only proves the UDP port free at that
+// instant: a test running beside this one may take it, or hold the same
+// number in TCP, before the UA binds; so a failed start tries another port.
+// `config->listen` ends up naming the port the UA listens on.
+absl::StatusOr<std::unique_ptr<UserAgent>> StartOnFreePort(UserAgentConfig* config, IncomingCallHandler* handler) {
+  absl::StatusOr<std::unique_ptr<UserAgent>> ua = absl::UnavailableError("not started");
+  for (int attempt = 0; attempt < 10 && !ua.ok(); ++attempt) {
+    config->listen = absl::StrCat("127.0.0.1:", FreePort());
+    ua = UserAgent::Start(*config, handler);
+  }
+  return ua;
+}
+
 class Inbox : public IncomingCallHandler {
  public:
   void OnIncomingCall(std::shared_ptr<Call> call) override {
@@ -62,17 +75,15 @@ std::shared_ptr<const media::Prompt> Tone(absl::Duration length) {
 TEST_CASE("a call between two user agents carries audio and DTMF, then ends with BYE") {
   Inbox callee_inbox, caller_inbox;
   UserAgentConfig cc;
-  cc.listen = absl::StrCat("127.0.0.1:", FreePort());
   cc.rtp_port_min = 41000;
   cc.rtp_port_max = 41999;
   cc.media_threads = 1;
-  auto callee = UserAgent::Start(cc, &callee_inbox);
+  auto callee = StartOnFreePort(&cc, &callee_inbox);
   REQUIRE(callee.ok());
   UserAgentConfig rc = cc;
-  rc.listen = absl::StrCat("127.0.0.1:", FreePort());
   rc.rtp_port_min = 42000;
   rc.rtp_port_max = 42999;
-  auto caller = UserAgent::Start(rc, &caller_inbox);
+  auto caller = StartOnFreePort(&rc, &caller_inbox);
   REQUIRE(caller.ok());
 
   std::shared_ptr<Call> incoming;
@@ -133,19 +144,17 @@ TEST_CASE("a call between two user agents carries audio and DTMF, then ends with
 TEST_CASE("a call to nobody fails with the SIP status") {
   Inbox inbox;
   UserAgentConfig c;
-  c.listen = absl::StrCat("127.0.0.1:", FreePort());
   c.rtp_port_min = 43000;
   c.rtp_port_max = 43999;
   c.media_threads = 1;
-  auto ua = UserAgent::Start(c, &inbox);
+  auto ua = StartOnFreePort(&c, &inbox);
   REQUIRE(ua.ok());
   // The callee rejects with 486.
   Inbox callee_inbox;
   UserAgentConfig cc = c;
-  cc.listen = absl::StrCat("127.0.0.1:", FreePort());
   cc.rtp_port_min = 44000;
   cc.rtp_port_max = 44999;
-  auto callee = UserAgent::Start(cc, &callee_inbox);
+  auto callee = StartOnFreePort(&cc, &callee_inbox);
   REQUIRE(callee.ok());
   std::thread rejecter([&] {
     if (auto call = callee_inbox.Next(absl::Seconds(5))) call->Reject(486, "Busy Here");
