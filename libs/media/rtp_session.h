@@ -113,6 +113,10 @@ class RtpSession {
   // Re-INVITE: the peer moved. The latch is released so that symmetric RTP
   // picks up the new source.
   void SetRemote(const Endpoint& rtp, std::optional<Endpoint> rtcp = std::nullopt);
+  // The codec we send, once the answer to our offer (PCMU and PCMA) says
+  // which the peer took. Both laws are always decoded.
+  void SetLaw(G711Law law) { config_.law = law; }
+  G711Law law() const { return config_.law; }
   // What to send (prompts, tones); null: silence.
   void SetSource(std::shared_ptr<AudioSource> source);
   // Where received audio goes; null: discarded.

@@ -34,11 +34,21 @@ std::string FieldValue(const msg_header_t* h) {
 // Every header named `name` (long or compact form, any case). Known headers
 // through the message class's table, unknown ones from the unknown list:
 // a copied message (msg_dup) has no header chain to walk.
+// A name ending in '*' is a prefix of extension headers ("X-Sb-*").
 std::vector<msg_header_t*> FindHeaders(msg_t* msg, absl::string_view name) {
   std::vector<msg_header_t*> out;
   msg_pub_t* pub = msg_object(msg);
   sip_t* sip = sip_object(msg);
   if (pub == nullptr || sip == nullptr || name.empty()) return out;
+  if (absl::EndsWith(name, "*")) {
+    const absl::string_view prefix = name.substr(0, name.size() - 1);
+    for (sip_unknown_t* u = sip->sip_unknown; u != nullptr; u = u->un_next) {
+      if (u->un_name != nullptr && absl::StartsWithIgnoreCase(u->un_name, prefix)) {
+        out.push_back(reinterpret_cast<msg_header_t*>(u));
+      }
+    }
+    return out;
+  }
   const std::string n(name);
   msg_href_t const* hr = msg_find_hclass(msg_mclass(msg), n.c_str(), nullptr);
   if (hr != nullptr && hr->hr_class != nullptr && hr->hr_class->hc_hash != msg_unknown_hash) {

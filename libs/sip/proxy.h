@@ -22,6 +22,8 @@ struct ForwardSpec {
   std::string record_route;
   // Header names removed from the copy (e.g. "Proxy-Authorization", our
   // realm's credentials, RFC 3261 §22.3; "Alert-Info" before setting ours).
+  // A name ending in '*' removes every extension header with that prefix
+  // ("X-Sb-*": the platform's internal headers, never taken from outside).
   std::vector<std::string> remove_headers;
   // "Name: value\r\n" lines added to the copy.
   std::string extra_headers;

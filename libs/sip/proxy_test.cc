@@ -56,6 +56,18 @@ TEST_CASE("a forwarded copy is retargeted, counted down and record-routed") {
   CHECK(HeaderValues(in.get(), "History-Info") == std::vector<std::string>{"<sip:a@x>;index=1"});
 }
 
+TEST_CASE("a prefix ending in * removes every extension header it starts, in any case, and no other") {
+  MsgRef in = ParseInvite("x-sb-announcement: closed-today\r\nX-SB-Out-Of-Hours: 1\r\nX-Other: kept\r\n");
+  REQUIRE(in.sip() != nullptr);
+  auto out = PrepareForward(in.get(), {.remove_headers = {"X-Sb-*"}, .extra_headers = "X-Sb-Tenant: ours\r\n"});
+  REQUIRE(out.ok());
+  CHECK(HeaderValues(out->get(), "X-Sb-Tenant") == std::vector<std::string>{"ours"});
+  CHECK(HeaderValues(out->get(), "X-Sb-Announcement").empty());
+  CHECK(HeaderValues(out->get(), "X-Sb-Out-Of-Hours").empty());
+  CHECK(HeaderValues(out->get(), "X-Other") == std::vector<std::string>{"kept"});
+  CHECK(HeaderValues(out->get(), "History-Info") == std::vector<std::string>{"<sip:a@x>;index=1"});
+}
+
 TEST_CASE("our own Route is popped, another proxy's is not") {
   MsgRef in = ParseInvite();
   CHECK_FALSE(PopOwnRoute(in.get(), "198.51.100.2", "5060"));

@@ -1,9 +1,15 @@
 #include "sip/sip_stack.h"
 
+#include <arpa/inet.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
 
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
+#include <strings.h>
 #include <exception>
 
 #include "absl/strings/numbers.h"
@@ -11,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "core/logging.h"
 #include "core/status.h"
+#include "sip/message.h"
 
 // Sofia's per-module logs; not declared in its public headers.
 extern "C" {
@@ -80,6 +87,25 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitHostPort(const std::str
   }
   if (host.find(':') != std::string::npos && host.front() != '[') host = absl::StrCat("[", host, "]");
   return std::make_pair(host, port);
+}
+
+// Sofia does not hand out its sockets: the UDP one is the datagram socket
+// of this process bound to our port.
+int FindUdpSocket(const std::string& port) {
+  int found = -1;
+  for (int fd = 3; fd < 1024; ++fd) {
+    int type = 0;
+    socklen_t len = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_DGRAM) continue;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    int bound = 0;
+    if (addr.ss_family == AF_INET) bound = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6) bound = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    if (bound != 0 && std::to_string(bound) == port) found = fd;
+  }
+  return found;
 }
 
 }  // namespace
@@ -177,14 +203,27 @@ absl::Status SipStack::Bind() {
     const url_t* url = m->m_url;
     bound_host_port_ = absl::StrCat(url->url_host != nullptr ? url->url_host : "", ":",
                                     url->url_port != nullptr ? url->url_port : "5060");
+    if (config_.udp) udp_fd_ = FindUdpSocket(url->url_port != nullptr ? url->url_port : "5060");
   }
   return absl::OkStatus();
+}
+
+int64_t SipStack::udp_backlog_bytes() const {
+  if (udp_fd_ < 0) return 0;
+  uint32_t meminfo[SK_MEMINFO_VARS] = {};
+  socklen_t len = sizeof meminfo;
+  if (getsockopt(udp_fd_, SOL_SOCKET, SO_MEMINFO, meminfo, &len) != 0) return 0;
+  return meminfo[SK_MEMINFO_RMEM_ALLOC];
 }
 
 int SipStack::OnMessage(SipStack* self, nta_agent_t* agent, msg_t* msg, sip_t* sip) {
   if (sip == nullptr || sip->sip_request == nullptr) {
     // A response no client transaction of ours is waiting for.
-    nta_msg_discard(agent, msg);
+    if (sip != nullptr && sip->sip_status != nullptr) {
+      self->OnStrayResponse(msg, sip);
+    } else {
+      nta_msg_discard(agent, msg);
+    }
     return 0;
   }
   try {
@@ -197,6 +236,33 @@ int SipStack::OnMessage(SipStack* self, nta_agent_t* agent, msg_t* msg, sip_t* s
     core::Logger("sip")->error("request handler failed with an unknown exception");
   }
   return 0;
+}
+
+void SipStack::OnStrayResponse(msg_t* msg, sip_t* sip) {
+  const int status = sip->sip_status->st_status;
+  const sip_via_t* top = sip->sip_via;
+  bool ours = false;
+  if (config_.relay_stray_2xx && status >= 200 && status < 300 && sip->sip_cseq != nullptr &&
+      sip->sip_cseq->cs_method == sip_method_invite && top != nullptr && top->v_next != nullptr &&
+      top->v_host != nullptr) {
+    const char* top_port = top->v_port != nullptr && top->v_port[0] != '\0' ? top->v_port : "5060";
+    for (const sip_via_t* v = nta_agent_via(agent_); v != nullptr && !ours; v = v->v_next) {
+      const char* port = v->v_port != nullptr && v->v_port[0] != '\0' ? v->v_port : "5060";
+      ours = v->v_host != nullptr && strcasecmp(v->v_host, top->v_host) == 0 && strcmp(port, top_port) == 0;
+    }
+  }
+  if (!ours) {
+    nta_msg_discard(agent_, msg);
+    return;
+  }
+  // nta_msg_tsend removes our Via and sends to the next one (its received
+  // and rport when present); it consumes the message.
+  if (nta_msg_tsend(agent_, msg, nullptr, TAG_END()) < 0) {
+    core::Logger("sip")->debug("{} stray {} could not be relayed", core::CallCtx{CallId(*sip), ""}, status);
+    return;
+  }
+  stray_2xx_relayed_.fetch_add(1, std::memory_order_relaxed);
+  core::Logger("sip")->debug("{} stray {} relayed statelessly", core::CallCtx{CallId(*sip), ""}, status);
 }
 
 bool SipStack::Post(std::function<void()> fn) {

@@ -71,6 +71,13 @@ struct SipStackConfig {
   absl::Duration t1x64 = absl::Seconds(32);
   // Server header of every response we send.
   std::string server_header = "Switchboard";
+  // A stateful proxy's duty (RFC 3261 §16.7 step 10, RFC 6026): a 2xx to an
+  // INVITE that matches no client transaction any more — the callee's UA
+  // retransmitting its 200 until the caller's ACK arrives, after the branch
+  // was closed — is forwarded statelessly along its Via, when the topmost
+  // Via is ours. Otherwise (and for any other stray response) it is
+  // discarded.
+  bool relay_stray_2xx = false;
   // The process's spdlog level ("info", "debug", ...), to pick sofia's
   // verbosity.
   std::string log_level = "info";
@@ -107,6 +114,12 @@ class SipStack {
   bool InLoopThread() const { return std::this_thread::get_id() == loop_thread_id_.load(); }
   // Posted work not yet run: a measure of how far behind the loop is.
   int64_t posts_pending() const { return posts_pending_.load(std::memory_order_relaxed); }
+  // Bytes of datagrams waiting in the UDP socket's receive queue, not yet
+  // read by the loop (0 without UDP): how far behind the loop is before
+  // any of our own queues sees the work. A syscall: sample it, don't spin.
+  int64_t udp_backlog_bytes() const;
+  // Stray 2xx responses forwarded (relay_stray_2xx).
+  int64_t stray_2xx_relayed() const { return stray_2xx_relayed_.load(std::memory_order_relaxed); }
 
   // Loop thread only.
   nta_agent_t* agent() const { return agent_; }
@@ -127,6 +140,9 @@ class SipStack {
 
   // Trampolines: sofia → C++.
   static int OnMessage(SipStack* self, nta_agent_t* agent, msg_t* msg, sip_t* sip);
+  // A response no client transaction takes: relayed (see relay_stray_2xx)
+  // or discarded. Consumes msg.
+  void OnStrayResponse(msg_t* msg, sip_t* sip);
   static void OnPosted(SipStack* self, su_msg_r msg, internal::PostedWork* work);
   static void OnPostedDropped(internal::PostedWork* work);
 
@@ -134,10 +150,12 @@ class SipStack {
   RequestHandler* const handler_;
   std::string bound_uri_;
   std::string bound_host_port_;
+  int udp_fd_ = -1;  // our UDP socket, found after binding (for its backlog)
 
   std::thread thread_;
   std::atomic<std::thread::id> loop_thread_id_;
   std::atomic<int64_t> posts_pending_ = 0;
+  std::atomic<int64_t> stray_2xx_relayed_ = 0;
 
   // Owned by the loop thread.
   su_home_t home_[1] = {};

@@ -533,8 +533,12 @@ void UserAgent::Impl::OnEvent(nua_event_t event, int status, const char* phrase,
             media::MediaEngine* engine = call->impl_->engine;
             const uint64_t id = call->impl_->session_id;
             if (ep.ok() && engine != nullptr) {
-              engine->Post([engine, id, remote = *ep] {
-                if (media::RtpSession* s = engine->FindSession(id)) s->SetRemote(remote);
+              // Our offer (in the 200) had PCMU and PCMA: the ACK's answer picks.
+              engine->Post([engine, id, remote = *ep, law = a->law] {
+                if (media::RtpSession* s = engine->FindSession(id)) {
+                  s->SetLaw(law);
+                  s->SetRemote(remote);
+                }
               });
             }
           }
@@ -672,17 +676,18 @@ void UserAgent::Impl::OnInviteResponse(Call* call, int status, const char* phras
       auto sd = ParseSdp(absl::string_view(sip->sip_payload->pl_data, sip->sip_payload->pl_len));
       auto a = sd.ok() ? ReadAnswer(*sd) : absl::StatusOr<NegotiatedAudio>(sd.status());
       if (a.ok()) {
-        // The session already sends PCMU, our first choice; an answer that
-        // keeps only PCMA still decodes (both laws are), but we keep sending
-        // PCMU: RtpSession's law is fixed at creation.
+        // We offered PCMU and PCMA: send in whichever the callee kept.
         ci.audio = *a;
         if (a->remote_port != 0 && ci.engine != nullptr) {
           auto ep = media::Endpoint::Parse(a->remote_address, a->remote_port);
           const uint64_t id = ci.session_id;
           media::MediaEngine* engine = ci.engine;
           if (ep.ok()) {
-            engine->Post([engine, id, remote = *ep] {
-              if (media::RtpSession* s = engine->FindSession(id)) s->SetRemote(remote);
+            engine->Post([engine, id, remote = *ep, law = a->law] {
+              if (media::RtpSession* s = engine->FindSession(id)) {
+                s->SetLaw(law);
+                s->SetRemote(remote);
+              }
             });
           }
         }

@@ -14,7 +14,12 @@
 namespace sb::edge {
 namespace {
 
-auto Log() { return core::Logger("proxy"); }
+// Looked up once: Logger() costs a registry lookup under a lock, and the
+// hot path asks for it several times per call (mostly for debug lines).
+spdlog::logger* Log() {
+  static const std::shared_ptr<spdlog::logger> log = core::Logger("proxy");
+  return log.get();
+}
 
 bool IsBusyCode(int status) { return status == 486 || status == 600 || status == 603; }
 bool IsUnreachableCode(int status) {
@@ -98,7 +103,14 @@ Call::Call(Proxy* proxy, uint64_t serial, sip::ServerTransaction txn, std::strin
   }
 }
 
+void Call::LeaveSetup() {
+  if (!in_setup_) return;
+  in_setup_ = false;
+  proxy_->SetupDone();
+}
+
 Call::~Call() {
+  LeaveSetup();
   // Branches still ringing (the call was torn down abruptly) are cancelled;
   // nta completes them on its own.
   for (Branch& b : branches_) {
@@ -284,7 +296,8 @@ void Call::Execute() {
     return;
   }
   // Immediate diversions and ringing need the tenant's domain and the
-  // callee's number: one (cached) profiles lookup on a worker.
+  // callee's number: profiles lookups, cached — read here when they are,
+  // else on a worker.
   Proxy* proxy = proxy_;
   const uint64_t serial = serial_;
   const std::string tenant = decision_.callee_tenant_id().empty() ? setup_.tenant_id() : decision_.callee_tenant_id();
@@ -292,15 +305,19 @@ void Call::Execute() {
   const bool need_number = callee_number_.empty();
   const bool need_domain = request_domain_.empty() || origin_.trunk;
   if (!need_number && !need_domain) {
-    callee_domain_ = request_domain_;
-    if (decision_.steps_size() > 0) {
-      RunDecisionStep(0);
-    } else {
-      ApplyTerminal(decision_.final());
-    }
+    Proceed(request_domain_, "", "");
     return;
   }
   const std::string setup_tenant = setup_.tenant_id();
+  EdgeDirectory* directory = proxy_->deps().directory;
+  std::optional<std::string> cached_domain = need_domain ? directory->PeekTenantDomain(tenant) : std::string();
+  std::optional<absl::StatusOr<ResolvedLine>> cached_line;
+  if (need_number) cached_line = directory->PeekResolve(setup_tenant, dialed);
+  if (cached_domain && (!need_number || cached_line)) {
+    const bool found = need_number && cached_line->ok();
+    Proceed(*cached_domain, found ? (*cached_line)->number_e164 : "", found ? (*cached_line)->line_id : "");
+    return;
+  }
   const bool queued = proxy_->deps().workers->Submit([=] {
     std::string domain, number, line_id;
     if (need_domain) {
@@ -312,19 +329,21 @@ void Call::Execute() {
         line_id = line->line_id;
       }
     }
-    proxy->WithCall(serial, [=](Call& call) {
-      call.callee_domain_ = !domain.empty() ? domain : call.request_domain_;
-      if (call.callee_domain_.empty()) call.callee_domain_ = call.proxy_->config().host;
-      if (!number.empty()) call.callee_number_ = number;
-      if (call.callee_line_id_.empty()) call.callee_line_id_ = line_id;
-      if (call.decision_.steps_size() > 0) {
-        call.RunDecisionStep(0);
-      } else {
-        call.ApplyTerminal(call.decision_.final());
-      }
-    });
+    proxy->WithCall(serial, [=](Call& call) { call.Proceed(domain, number, line_id); });
   });
   if (!queued) Fail(503, "Overloaded", {{"Retry-After", absl::StrCat(proxy_->config().retry_after_s)}});
+}
+
+void Call::Proceed(const std::string& domain, const std::string& number, const std::string& line_id) {
+  callee_domain_ = !domain.empty() ? domain : request_domain_;
+  if (callee_domain_.empty()) callee_domain_ = proxy_->config().host;
+  if (!number.empty()) callee_number_ = number;
+  if (callee_line_id_.empty()) callee_line_id_ = line_id;
+  if (decision_.steps_size() > 0) {
+    RunDecisionStep(0);
+  } else {
+    ApplyTerminal(decision_.final());
+  }
 }
 
 // ---------------------------------------------------------------- steps
@@ -388,35 +407,45 @@ void Call::RunStep(ActiveStep step) {
           continue;
         }
       }
-      auto bindings = deps.location->LookupLine(target.line_id());
+      // B3 counts the callee's line against its limit; other lines rung
+      // (simultaneous ring, forwards) are counted without a limit of ours.
+      // The slot is taken in the round trip that reads the bindings.
+      const bool held_already = held.contains(target.line_id());
+      std::optional<absl::StatusOr<redis::Reply>> took;
+      auto bindings =
+          held_already
+              ? deps.location->LookupLine(target.line_id())
+              : deps.location->LookupLine(
+                    target.line_id(),
+                    deps.line_calls->AcquireCommand(target.line_id(), call_id,
+                                                    target.user_id() == callee_user ? limit : 0),
+                    &took);
       if (!bindings.ok()) {
         Log()->warn("{} bindings of line {} unavailable: {}", core::CallCtx{call_id, tenant}, target.line_id(),
                     bindings.status().message());
       } else {
         r.bindings = *std::move(bindings);
       }
+      const bool slot_taken = took && took->ok() && (*took)->integer == 1;
       if (r.bindings.empty()) {
+        // Nothing to ring: a slot taken with the lookup goes back.
+        if (slot_taken) deps.line_calls->Release(target.line_id(), call_id).IgnoreError();
         out.push_back(std::move(r));
         continue;
       }
-      if (held.contains(target.line_id())) {
+      if (held_already) {
         r.state = Resolved::State::kRing;
+      } else if (!took || !took->ok()) {
+        // Redis down: ring anyway (a call beats a limit), logged.
+        Log()->warn("{} live calls of line {} unknown ({}): not enforcing the limit", core::CallCtx{call_id, tenant},
+                    target.line_id(), took ? took->status().message() : "not asked");
+        r.state = Resolved::State::kRing;
+      } else if (!slot_taken) {
+        r.state = Resolved::State::kBusy;
       } else {
-        // B3 counts the callee's line against its limit; other lines rung
-        // (simultaneous ring, forwards) are counted without a limit of ours.
-        auto took = deps.line_calls->Acquire(target.line_id(), call_id, target.user_id() == callee_user ? limit : 0);
-        if (!took.ok()) {
-          // Redis down: ring anyway (a call beats a limit), logged.
-          Log()->warn("{} live calls of line {} unknown ({}): not enforcing the limit",
-                      core::CallCtx{call_id, tenant}, target.line_id(), took.status().message());
-          r.state = Resolved::State::kRing;
-        } else if (!*took) {
-          r.state = Resolved::State::kBusy;
-        } else {
-          r.state = Resolved::State::kRing;
-          r.slot = true;
-          held.insert(target.line_id());
-        }
+        r.state = Resolved::State::kRing;
+        r.slot = true;
+        held.insert(target.line_id());
       }
       out.push_back(std::move(r));
     }
@@ -492,8 +521,9 @@ void Call::StartBranch(size_t index) {
   sip::ForwardSpec spec;
   spec.request_uri = b.request_uri;
   spec.record_route = proxy_->RecordRoute();
-  spec.remove_headers = {"Proxy-Authorization", "X-Sb-Origin", "X-Sb-Mailbox-User", "X-Sb-Tenant", "X-Sb-Diversion-Reason",
-                         "X-Sb-Retrieval"};
+  // Every X-Sb-* header is ours: whatever a caller sent is dropped before
+  // the edge adds the ones it vouches for (extra_headers below).
+  spec.remove_headers = {"Proxy-Authorization", "X-Sb-*"};
   if (absl::StrContains(b.headers, "Alert-Info:")) spec.remove_headers.push_back("Alert-Info");
   if (absl::StrContains(b.headers, "Privacy:")) spec.remove_headers.push_back("Privacy");
   if (absl::StrContains(b.headers, "P-Asserted-Identity:")) spec.remove_headers.push_back("P-Asserted-Identity");
@@ -509,6 +539,7 @@ void Call::StartBranch(size_t index) {
         branch);
     if (txn.ok()) {
       b.txn = *std::move(txn);
+      LeaveSetup();
       Log()->debug("{} ringing {} via {}", core::CallCtx{routing_id_, tenant_id_}, b.request_uri,
                    b.route.empty() ? "its host" : b.route);
       return;
@@ -656,11 +687,39 @@ void Call::ApplyTerminal(const rpb::Terminal& t, int depth) {
     case rpb::Terminal::BUSY:
       Finish(486, "");
       return;
-    case rpb::Terminal::ANNOUNCEMENT:
-      // No media server on this path yet: the announcement's meaning as a
-      // status ("on-the-phone" is busy), its name as the reason phrase.
-      Finish(t.announcement() == "on-the-phone" ? 486 : 480, t.announcement());
+    case rpb::Terminal::ANNOUNCEMENT: {
+      const std::string& vm = proxy_->config().voicemail_uri;
+      if (vm.empty()) {
+        // No media server: the announcement's meaning as a status
+        // ("on-the-phone" is busy), its name as the reason phrase.
+        Finish(t.announcement() == "on-the-phone" ? 486 : 480, t.announcement());
+        return;
+      }
+      // The voicemail's user agent answers, plays the prompt named by
+      // X-Sb-Announcement (in the language of X-Sb-User) and hangs up.
+      ActiveStep step;
+      step.terminal = true;
+      step.voicemail = true;
+      rpb::Target target;
+      target.set_kind(rpb::Target::EXTERNAL);
+      target.set_uri(vm);
+      step.targets.push_back(target);
+      const std::string tenant =
+          decision_.callee_tenant_id().empty() ? setup_.tenant_id() : decision_.callee_tenant_id();
+      const std::string user =
+          !decision_.callee_user_id().empty() ? decision_.callee_user_id() : setup_.caller().user_id();
+      step.extra_headers = absl::StrCat("X-Sb-Announcement: ", t.announcement().empty() ? "none" : t.announcement(),
+                                        "\r\nX-Sb-Tenant: ", tenant, "\r\n");
+      if (!user.empty()) absl::StrAppend(&step.extra_headers, "X-Sb-User: ", user, "\r\n");
+      // "press-1-to-forward": where 1 sends the caller (the voicemail REFERs them there).
+      if (!t.forward().number_e164().empty()) {
+        absl::StrAppend(&step.extra_headers, "X-Sb-Forward-To: sip:", t.forward().number_e164(), "@",
+                        callee_domain_.empty() ? proxy_->config().host : callee_domain_, "\r\n");
+      }
+      Log()->info("{} announcement {} by the voicemail", core::CallCtx{routing_id_, tenant_id_}, t.announcement());
+      RunStep(std::move(step));
       return;
+    }
     default:
       Finish(best_status_ >= 400 ? best_status_ : 480, "");
       return;
@@ -703,6 +762,18 @@ void Call::Divert(const rpb::Target& target, rpb::DiversionReason reason, bool v
       absl::StrAppend(&step.extra_headers, "X-Sb-Retrieval: 1\r\n");
     }
     absl::StrAppend(&step.extra_headers, "X-Sb-Mailbox-User: ", mailbox, "\r\nX-Sb-Tenant: ", tenant, "\r\n");
+    if (!retrieval) {
+      // The greeting variants (C6): a colleague of the same tenant calling,
+      // and voicemail because the office is closed (routing says so on the
+      // final VOICEMAIL terminal of a closed-hours or special-day list).
+      const rpb::Party& caller = setup_.caller();
+      if (setup_.origin() == rpb::DEVICE && !caller.user_id().empty() && caller.tenant_id() == tenant) {
+        absl::StrAppend(&step.extra_headers, "X-Sb-Caller-Internal: 1\r\n");
+      }
+      if (decision_.final().kind() == rpb::Terminal::VOICEMAIL && decision_.final().out_of_hours()) {
+        absl::StrAppend(&step.extra_headers, "X-Sb-Out-Of-Hours: 1\r\n");
+      }
+    }
     Log()->info("{} to voicemail of {} ({})", ctx, mailbox, retrieval ? "retrieval" : DiversionToken(reason));
     proxy_->SendEvent(routing_id_, rpb::CallEvent::DIVERTED, 0, "", retrieval ? "voicemail retrieval" : "voicemail");
   } else {
@@ -784,16 +855,10 @@ void Call::Answered(size_t index) {
   txn_.Relay(sip::DuplicateMessage(winner.txn->Response().get()));
   proxy_->CountAnswered();
   proxy_->SendEvent(routing_id_, rpb::CallEvent::ANSWERED, 200, line);
-  Log()->info("{} answered by {}", core::CallCtx{routing_id_, tenant_id_}, winner.request_uri);
+  Log()->debug("{} answered by {}", core::CallCtx{routing_id_, tenant_id_}, winner.request_uri);
   proxy_->AddDialog(sip_call_id_, routing_id_, line, tenant_id_);
   ReleaseSlots(line);
-  if (!line.empty()) {
-    Proxy* proxy = proxy_;
-    const std::string call_id = routing_id_;
-    proxy_->deps().workers->Submit([proxy, line, call_id] {
-      proxy->deps().line_calls->Answered(line, call_id).IgnoreError();
-    });
-  }
+  if (!line.empty()) proxy_->KeepLineSlot(line, routing_id_);
   proxy_->Retire(serial_);
 }
 
@@ -806,7 +871,7 @@ void Call::RelayFinal(sip::MsgRef response, int status) {
   txn_.Relay(std::move(response));
   proxy_->CountFailed();
   proxy_->SendEvent(routing_id_, rpb::CallEvent::FAILED, status);
-  Log()->info("{} failed: {}", core::CallCtx{routing_id_, tenant_id_}, status);
+  Log()->debug("{} failed: {}", core::CallCtx{routing_id_, tenant_id_}, status);
   ReleaseSlots("");
   proxy_->Retire(serial_);
 }
@@ -820,7 +885,7 @@ void Call::Finish(int status, const std::string& reason) {
   txn_.Respond(sip::SipResponse(status, reason));
   proxy_->CountFailed();
   proxy_->SendEvent(routing_id_, rpb::CallEvent::FAILED, status, "", reason);
-  Log()->info("{} answered {} {}", core::CallCtx{routing_id_, tenant_id_}, status, reason);
+  Log()->debug("{} answered {} {}", core::CallCtx{routing_id_, tenant_id_}, status, reason);
   ReleaseSlots("");
   proxy_->Retire(serial_);
 }
@@ -831,12 +896,7 @@ void Call::ReleaseSlots(const std::string& keep_line) {
     if (line != keep_line) lines.push_back(line);
   }
   slots_.clear();
-  if (lines.empty()) return;
-  Proxy* proxy = proxy_;
-  const std::string call_id = routing_id_;
-  proxy_->deps().workers->Submit([proxy, lines, call_id] {
-    for (const std::string& line : lines) proxy->deps().line_calls->Release(line, call_id).IgnoreError();
-  });
+  for (const std::string& line : lines) proxy_->ReleaseLineSlot(line, routing_id_);
 }
 
 void Call::OnAckOrCancel(nta_incoming_t* /*irq*/, const sip_t* request) {
@@ -852,7 +912,7 @@ void Call::OnAckOrCancel(nta_incoming_t* /*irq*/, const sip_t* request) {
   txn_.Respond(sip::SipResponse(487, "Request Terminated"));
   proxy_->CountCancelled();
   proxy_->SendEvent(routing_id_, rpb::CallEvent::CANCELLED, 487);
-  Log()->info("{} cancelled by the caller", core::CallCtx{routing_id_, tenant_id_});
+  Log()->debug("{} cancelled by the caller", core::CallCtx{routing_id_, tenant_id_});
   ReleaseSlots("");
   proxy_->Retire(serial_);
 }

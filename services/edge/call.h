@@ -92,6 +92,11 @@ class Call : public sip::IncomingListener {
   void OnDecision(absl::StatusOr<rpb::RouteDecision> decision);
   void Fallback(const std::string& why);
   void Execute();
+  // The first branch is sent (or the call ends): no longer counted by the
+  // proxy's overload control.
+  void LeaveSetup();
+  // Execute's lookups are done: ring the first step, or apply the final.
+  void Proceed(const std::string& domain, const std::string& number, const std::string& line_id);
   void RunDecisionStep(size_t index);
   void RunStep(ActiveStep step);
   void OnResolved(int generation, std::vector<Resolved> resolved);
@@ -148,6 +153,7 @@ class Call : public sip::IncomingListener {
   bool finished_ = false;
   bool deciding_ = false;
   bool fallback_ = false;
+  bool in_setup_ = true;
 };
 
 }  // namespace sb::edge

@@ -45,6 +45,23 @@ absl::StatusOr<ResolvedLine> EdgeDirectory::Resolve(const std::string& tenant_id
   return out;
 }
 
+std::optional<absl::StatusOr<ResolvedLine>> EdgeDirectory::PeekResolve(const std::string& tenant_id,
+                                                                      const std::string& dialed) {
+  absl::MutexLock lock(&mu_);
+  if (auto it = lines_.find(absl::StrCat(tenant_id, "|", dialed)); it != lines_.end() && absl::Now() - it->second.at < ttl_) {
+    return it->second.value;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> EdgeDirectory::PeekTenantDomain(const std::string& tenant_id) {
+  absl::MutexLock lock(&mu_);
+  if (auto it = domains_.find(tenant_id); it != domains_.end() && absl::Now() - it->second.at < ttl_) {
+    if (it->second.value.ok()) return *it->second.value;
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<std::string> EdgeDirectory::TenantDomain(const std::string& tenant_id) {
   {
     absl::MutexLock lock(&mu_);

@@ -34,6 +34,10 @@ class EdgeDirectory {
   // NOT_FOUND when the dialed string reaches no line of ours.
   absl::StatusOr<ResolvedLine> Resolve(const std::string& tenant_id, const std::string& dialed);
   absl::StatusOr<std::string> TenantDomain(const std::string& tenant_id);
+  // The cached answers only, never blocking (fit for the SIP loop): nullopt
+  // when not cached (or expired) — then ask on a worker.
+  std::optional<absl::StatusOr<ResolvedLine>> PeekResolve(const std::string& tenant_id, const std::string& dialed);
+  std::optional<std::string> PeekTenantDomain(const std::string& tenant_id);
   // Every trunk provisioned through the API (ListTrunks as SYSTEM); no cache:
   // TrunkTable reloads it periodically.
   absl::StatusOr<std::vector<Trunk>> Trunks();

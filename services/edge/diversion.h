@@ -18,7 +18,10 @@
 //   X-Sb-Mailbox-User: <user id of the mailbox owner>
 //   X-Sb-Tenant: <tenant id>
 //   X-Sb-Diversion-Reason: user-busy | no-answer | unconditional | unavailable | do-not-disturb …
-// and, for a caller retrieving their own messages (*318), X-Sb-Retrieval: 1.
+// and, for a caller retrieving their own messages (*318), X-Sb-Retrieval: 1;
+// for the greeting variants (C6), X-Sb-Caller-Internal: 1 (a subscriber of
+// the same tenant calls) and X-Sb-Out-Of-Hours: 1 (routing's out_of_hours).
+// Announcements carry X-Sb-Announcement instead (see README.md).
 #include <string>
 #include <vector>
 

@@ -48,6 +48,22 @@ absl::Status LineCalls::Answered(const std::string& line_id, const std::string& 
   return reply.status();
 }
 
+std::vector<std::string> LineCalls::AnsweredCommand(const std::string& line_id, const std::string& call_id) const {
+  // EVAL with the script's text: a batch has no NOSCRIPT fallback.
+  return {"EVAL", kRefresh, "1", Key(line_id), call_id, absl::StrCat(Ms(absl::Now() + config_.answered_ttl))};
+}
+
+std::vector<std::string> LineCalls::AcquireCommand(const std::string& line_id, const std::string& call_id,
+                                                   int limit) const {
+  const absl::Time now = absl::Now();
+  return {"EVAL", kAcquire, "1", Key(line_id), call_id, absl::StrCat(Ms(now)),
+          absl::StrCat(Ms(now + config_.ringing_ttl)), absl::StrCat(limit)};
+}
+
+std::vector<std::string> LineCalls::ReleaseCommand(const std::string& line_id, const std::string& call_id) {
+  return {"ZREM", Key(line_id), call_id};
+}
+
 absl::Status LineCalls::Release(const std::string& line_id, const std::string& call_id) {
   return redis_.Command({"ZREM", Key(line_id), call_id}).status();
 }

@@ -40,6 +40,14 @@ class LineCalls {
 
   static std::string Key(const std::string& line_id) { return "calls:{" + line_id + "}"; }
 
+  // Answered and Release as one Redis command each, for a pipelined
+  // batch (RedisBatcher) instead of a round trip of their own.
+  std::vector<std::string> AnsweredCommand(const std::string& line_id, const std::string& call_id) const;
+  static std::vector<std::string> ReleaseCommand(const std::string& line_id, const std::string& call_id);
+  // Acquire as one command (its reply: integer 1 taken, 0 full), to ride in
+  // another round trip (Location::LookupLine's).
+  std::vector<std::string> AcquireCommand(const std::string& line_id, const std::string& call_id, int limit) const;
+
  private:
   redis::Client& redis_;
   const LineCallsConfig config_;

@@ -360,6 +360,47 @@ absl::StatusOr<std::vector<Binding>> Location::Lookup(const std::string& aor) {
   return bindings;
 }
 
+absl::StatusOr<std::vector<Binding>> Location::LookupLine(const std::string& line_id,
+                                                          const std::vector<std::string>& also,
+                                                          std::optional<absl::StatusOr<redis::Reply>>* also_reply) {
+  const absl::Time now = clock_();
+  SB_ASSIGN_OR_RETURN(redis::Reply aors, redis_.Command({"ZRANGEBYSCORE", LineKey(line_id),
+                                                         absl::StrCat("(", absl::ToUnixMillis(now)), "+inf"}));
+  if (aors.elements.empty()) return std::vector<Binding>();
+  // One round trip: every AOR's bindings (EVAL: a pipeline has no NOSCRIPT
+  // fallback), then `also`.
+  std::vector<std::vector<std::string>> commands;
+  for (const redis::Reply& aor : aors.elements) {
+    commands.push_back({"EVAL", kLookupScript, "1", AorKey(aor.str), absl::StrCat(absl::ToUnixMillis(now))});
+  }
+  commands.push_back(also);
+  absl::StatusOr<std::vector<redis::Reply>> replies = redis_.Pipeline(commands);
+  if (!replies.ok()) {
+    // An error reply somewhere (or Redis gone): one at a time, each with
+    // its own status.
+    std::vector<Binding> out;
+    for (const redis::Reply& aor : aors.elements) {
+      SB_ASSIGN_OR_RETURN(std::vector<Binding> bindings, Lookup(aor.str));
+      for (Binding& b : bindings) out.push_back(std::move(b));
+    }
+    *also_reply = redis_.Command(also);
+    return out;
+  }
+  std::vector<Binding> out;
+  for (size_t i = 0; i < aors.elements.size(); ++i) {
+    SB_ASSIGN_OR_RETURN(std::vector<Binding> bindings, ParseBindings(aors.elements[i].str, (*replies)[i], 0));
+    std::vector<Binding> live;
+    for (Binding& b : bindings) {
+      if (b.expires_at > now) live.push_back(std::move(b));
+    }
+    std::stable_sort(live.begin(), live.end(),
+                     [](const Binding& a, const Binding& b) { return QValue(a.q) > QValue(b.q); });
+    for (Binding& b : live) out.push_back(std::move(b));
+  }
+  *also_reply = std::move(replies->back());
+  return out;
+}
+
 absl::StatusOr<std::vector<Binding>> Location::LookupLine(const std::string& line_id) {
   SB_ASSIGN_OR_RETURN(redis::Reply aors,
                       redis_.Command({"ZRANGEBYSCORE", LineKey(line_id),

@@ -126,6 +126,11 @@ class Location {
   absl::StatusOr<std::vector<Binding>> Lookup(const std::string& aor);
   // The live bindings of every device carrying the line.
   absl::StatusOr<std::vector<Binding>> LookupLine(const std::string& line_id);
+  // The same, sending `also` (a command of the caller's: taking a line
+  // slot) in the round trip that reads the bindings, when the line has
+  // devices; its reply goes to *also_reply, left untouched when not sent.
+  absl::StatusOr<std::vector<Binding>> LookupLine(const std::string& line_id, const std::vector<std::string>& also,
+                                                  std::optional<absl::StatusOr<redis::Reply>>* also_reply);
 
   static std::string BindingId(const std::string& instance, uint32_t reg_id, const std::string& contact_uri);
   static std::string AorKey(const std::string& aor);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "absl/flags/flag.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "core/config.h"
 #include "core/logging.h"
@@ -17,8 +18,10 @@
 #include "services/edge/location.h"
 #include "services/edge/location_writer.h"
 #include "services/edge/mwi.h"
+#include "services/edge/nonce_counts.h"
 #include "services/edge/profile_events.h"
 #include "services/edge/proxy.h"
+#include "services/edge/redis_batcher.h"
 #include "services/edge/register_handler.h"
 #include "services/edge/registrar.h"
 #include "services/edge/routing_link.h"
@@ -64,6 +67,12 @@ ABSL_FLAG(std::string, voicemail_sip_uri, "",
           "the voicemail service's SIP address, e.g. sip:voicemail@127.0.0.1:5070 (empty: voicemail → 480)");
 ABSL_FLAG(std::string, sip_advertised, "",
           "host:port put in Record-Route (default: sip_listen)");
+ABSL_FLAG(int, max_pending_setups, 300,
+          "overload control: new INVITEs get 503 while this many calls are in setup (or this much work waits "
+          "for the SIP loop)");
+ABSL_FLAG(int, overload_retry_after_s, 2, "Retry-After of the 503 of overload control");
+ABSL_FLAG(int, max_udp_backlog_kb, 512,
+          "overload control: new INVITEs get 503 while this much unread SIP waits in the UDP socket");
 ABSL_FLAG(int, default_max_calls, 5, "simultaneous calls per line when routing gives no limit (B3)");
 ABSL_FLAG(std::string, static_trunks, "",
           "trunks known without the API: id|tenant_id|ip[:port][+ip[:port]]|outbound_uri,… (benchmarks)");
@@ -101,6 +110,10 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   mallopt(M_TOP_PAD, 16 << 20);
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // absl::Mutex's deadlock detection (on in this build of Abseil) takes a
+  // global lock and walks a graph on every contended lock: a debugging aid
+  // the SIP loop and its workers pay for thousands of times a second.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   sb::core::BlockTerminationSignals();
   sb::core::ParseFlags(argc, argv, "edge: SIP registrar and proxy");
   const std::string log_level = absl::GetFlag(FLAGS_log_level);
@@ -171,6 +184,8 @@ int main(int argc, char** argv) {
                                               .max_queued = absl::GetFlag(FLAGS_max_queued)});
 
   sb::edge::LineCalls line_calls(**redis, {});
+  sb::edge::NonceCounts nonce_counts(**redis, nonce_ttl);
+  sb::edge::RedisBatcher line_slot_writes(**redis, {});
   sb::edge::EdgeDirectory directory(sb::core::MakeChannel(absl::GetFlag(FLAGS_profiles_addr)),
                                     absl::Milliseconds(absl::GetFlag(FLAGS_profiles_timeout_ms)), absl::Seconds(30));
   sb::edge::TrunkTable trunks;
@@ -208,24 +223,31 @@ int main(int argc, char** argv) {
        .fallback_ring = absl::Seconds(absl::GetFlag(FLAGS_fallback_ring_s)),
        .retry_after_s = absl::GetFlag(FLAGS_retry_after_s),
        .voicemail_uri = absl::GetFlag(FLAGS_voicemail_sip_uri),
-       .default_max_calls = absl::GetFlag(FLAGS_default_max_calls)},
+       .default_max_calls = absl::GetFlag(FLAGS_default_max_calls),
+       .max_pending_setups = std::max(1, absl::GetFlag(FLAGS_max_pending_setups)),
+       .overload_retry_after_s = absl::GetFlag(FLAGS_overload_retry_after_s),
+       .max_udp_backlog_bytes = int64_t{std::max(1, absl::GetFlag(FLAGS_max_udp_backlog_kb))} << 10},
       {.auth = &authenticator,
        .location = &location,
        .line_calls = &line_calls,
        .routing = &routing,
        .trunks = &trunks,
        .directory = &directory,
-       .workers = &pool});
+       .workers = &pool,
+       .nonce_counts = &nonce_counts,
+       .redis_batch = &line_slot_writes});
 
   sb::edge::SipFront front;
   sb::edge::HandleRegister(front, registrar, writer, pool, {});
   proxy.Install(front);
-  sb::edge::Mwi mwi({.group = absl::GetFlag(FLAGS_mwi_group)}, **redis, &location, &authenticator, &pool);
+  sb::edge::Mwi mwi({.group = absl::GetFlag(FLAGS_mwi_group), .nonce_counts = &nonce_counts}, **redis, &location,
+                    &authenticator, &pool);
   mwi.Install(front);
   auto stack = sb::sip::SipStack::Start({.listen = absl::GetFlag(FLAGS_sip_listen),
                                          .udp_mtu = 65000,
                                          .t1x64 = absl::Milliseconds(absl::GetFlag(FLAGS_sip_t1x64_ms)),
                                          .server_header = "Switchboard edge",
+                                         .relay_stray_2xx = true,
                                          .log_level = log_level},
                                         &front);
   if (!stack.ok()) {
@@ -250,6 +272,7 @@ int main(int argc, char** argv) {
   pool.Stop();
   writer.Stop();
   (*stack)->RunInLoop([&proxy] { proxy.Shutdown(); }).IgnoreError();
+  line_slot_writes.Stop();  // after the calls' last releases
   (*stack)->Stop();
   mwi.Stop();
   routing.Stop();

@@ -268,6 +268,20 @@ void Mwi::OnSubscribe(sip::IncomingRequest incoming) {
       txn->Respond(auth.response);
       return;
     }
+    if (auth.nc > 0 && config_.nonce_counts != nullptr) {
+      const std::string aor = absl::StrCat("sip:", auth.device.sip_username, "@", request->realm);
+      absl::StatusOr<bool> accepted = config_.nonce_counts->Accept(aor, auth.nonce, auth.nc);
+      if (accepted.ok() && !*accepted) {
+        Log()->info("{} {}: nonce-count replayed from {}", core::CallCtx{s.id, auth.device.tenant_id}, aor,
+                    request->source_ip);
+        txn->Respond(auth_->Challenge(request->realm, /*stale=*/true, /*proxy=*/false));
+        return;
+      }
+      if (!accepted.ok()) {
+        Log()->warn("{} nonce-count of {} not checked: {}", core::CallCtx{s.id, auth.device.tenant_id}, aor,
+                    accepted.status().message());
+      }
+    }
     std::string body = NoMessages();
     for (const std::string& line : auth.device.line_ids) {
       if (expires == 0) {

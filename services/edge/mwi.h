@@ -39,6 +39,7 @@
 #include "redis/client.h"
 #include "services/edge/authenticator.h"
 #include "services/edge/location.h"
+#include "services/edge/nonce_counts.h"
 #include "services/edge/sip_front.h"
 #include "core/worker_pool.h"
 #include "switchboard/events/v1/events.pb.h"
@@ -54,6 +55,8 @@ struct MwiConfig {
   int min_subscription_s = 60;
   int max_subscription_s = 3600;
   int default_subscription_s = 3600;
+  // The nonce-count replay guard for SUBSCRIBE (null: none).
+  NonceCounts* nonce_counts = nullptr;
 };
 
 class Mwi {

@@ -14,7 +14,12 @@
 namespace sb::edge {
 namespace {
 
-auto Log() { return core::Logger("proxy"); }
+// Looked up once: Logger() costs a registry lookup under a lock, and the
+// hot path asks for it several times per call (mostly for debug lines).
+spdlog::logger* Log() {
+  static const std::shared_ptr<spdlog::logger> log = core::Logger("proxy");
+  return log.get();
+}
 
 bool HasToTag(const sip_t& sip) { return sip.sip_to != nullptr && sip.sip_to->a_tag != nullptr; }
 
@@ -155,6 +160,24 @@ void Proxy::OnInvite(sip::IncomingRequest incoming) {
     return;
   }
 
+  if (const absl::Time now = absl::Now(); now - udp_backlog_at_ > absl::Milliseconds(10)) {
+    udp_backlog_at_ = now;
+    udp_backlog_ = incoming.stack()->udp_backlog_bytes();
+  }
+  if (setups_in_flight_ >= config_.max_pending_setups ||
+      incoming.stack()->posts_pending() >= config_.max_pending_setups ||
+      udp_backlog_ >= config_.max_udp_backlog_bytes) {
+    ++stats_.overloaded;
+    if (stats_.overloaded % 1000 == 1) {
+      Log()->warn("{} overloaded ({} calls in setup, {} posts waiting, {} KiB unread): answering 503 ({} so far)",
+                  core::CallCtx{call_id, ""}, setups_in_flight_, incoming.stack()->posts_pending(),
+                  udp_backlog_ >> 10, stats_.overloaded);
+    }
+    incoming.ReplyStateless(
+        sip::SipResponse(503, "Overloaded").Header("Retry-After", absl::StrCat(config_.overload_retry_after_s)));
+    return;
+  }
+
   const sip::Source source = sip::RequestSource(incoming.stack()->agent(), incoming.msg());
   std::optional<Trunk> trunk = deps_.trunks->BySource(source.ip, source.port);
   if (!trunk) trunk = VoicemailOrigin(incoming.msg(), source);
@@ -191,6 +214,7 @@ void Proxy::OnInvite(sip::IncomingRequest incoming) {
   int& uses = routing_ids_[call_id];
   const std::string routing_id = uses++ == 0 ? call_id : absl::StrCat(call_id, "~", uses);
   const uint64_t serial = next_serial_++;
+  ++setups_in_flight_;  // until Call::LeaveSetup
   auto call = std::make_unique<Call>(this, serial, std::move(txn), routing_id);
   Call* c = call.get();
   calls_.emplace(serial, std::move(call));
@@ -199,13 +223,21 @@ void Proxy::OnInvite(sip::IncomingRequest incoming) {
     c->Start({.trunk = true, .trunk_info = *std::move(trunk)});
     return;
   }
-  if (auth) {
+  if (auth && (auth->nc == 0 || deps_.nonce_counts == nullptr)) {
     c->Start({.trunk = false, .trunk_info = {}, .device = std::move(auth->device)});
     return;
   }
-  // The HA1 is not cached: a worker asks profiles.
-  const bool queued = deps_.workers->Submit([this, serial, auth_request] {
-    AuthResult result = deps_.auth->Authenticate(*auth_request);
+  // A worker asks profiles (the HA1 is not cached) and Redis (the
+  // nonce-count guard, with qop).
+  std::optional<AuthResult> cached = std::move(auth);
+  const bool queued = deps_.workers->Submit([this, serial, auth_request, cached = std::move(cached)] {
+    AuthResult result = cached ? *cached : deps_.auth->Authenticate(*auth_request);
+    if (result.authenticated) {
+      if (std::optional<sip::SipResponse> replayed = ReplayedNonce(*auth_request, result); replayed) {
+        result.authenticated = false;
+        result.response = *std::move(replayed);
+      }
+    }
     WithCall(serial, [result = std::move(result)](Call& call) mutable {
       if (!result.authenticated) {
         std::vector<std::pair<std::string, std::string>> headers = result.response.headers;
@@ -216,6 +248,22 @@ void Proxy::OnInvite(sip::IncomingRequest incoming) {
     });
   });
   if (!queued) c->Fail(503, "Overloaded", {{"Retry-After", absl::StrCat(config_.retry_after_s)}});
+}
+
+std::optional<sip::SipResponse> Proxy::ReplayedNonce(const AuthRequest& request, const AuthResult& auth) {
+  if (auth.nc == 0 || deps_.nonce_counts == nullptr) return std::nullopt;
+  const std::string aor = absl::StrCat("sip:", auth.device.sip_username, "@", request.realm);
+  absl::StatusOr<bool> accepted = deps_.nonce_counts->Accept(aor, auth.nonce, auth.nc);
+  if (!accepted.ok()) {
+    // Redis down: the call goes on (the digest itself was right), logged.
+    Log()->warn("{} nonce-count of {} not checked: {}", core::CallCtx{request.call_id, auth.device.tenant_id}, aor,
+                accepted.status().message());
+    return std::nullopt;
+  }
+  if (*accepted) return std::nullopt;
+  Log()->info("{} {}: nonce-count replayed from {}", core::CallCtx{request.call_id, auth.device.tenant_id}, aor,
+              request.source_ip);
+  return deps_.auth->Challenge(request.realm, /*stale=*/true, /*proxy=*/true);
 }
 
 // ---------------------------------------------------------------- in dialog
@@ -245,11 +293,22 @@ void Proxy::EndDialog(const std::string& sip_call_id, const char* why) {
   dialogs_.erase(it);
   routing_ids_.erase(sip_call_id);
   SendEvent(d.routing_id, rpb::CallEvent::ENDED, 0, d.line_id, why);
-  Log()->info("{} ended ({})", core::CallCtx{d.routing_id, d.tenant_id}, why);
-  if (!d.line_id.empty()) {
-    deps_.workers->Submit(
-        [this, line = d.line_id, id = d.routing_id] { deps_.line_calls->Release(line, id).IgnoreError(); });
+  Log()->debug("{} ended ({})", core::CallCtx{d.routing_id, d.tenant_id}, why);
+  if (!d.line_id.empty()) ReleaseLineSlot(d.line_id, d.routing_id);
+}
+
+void Proxy::KeepLineSlot(const std::string& line_id, const std::string& call_id) {
+  if (deps_.redis_batch != nullptr && deps_.redis_batch->Submit(deps_.line_calls->AnsweredCommand(line_id, call_id))) {
+    return;
   }
+  deps_.workers->Submit([this, line_id, call_id] { deps_.line_calls->Answered(line_id, call_id).IgnoreError(); });
+}
+
+void Proxy::ReleaseLineSlot(const std::string& line_id, const std::string& call_id) {
+  if (deps_.redis_batch != nullptr && deps_.redis_batch->Submit(LineCalls::ReleaseCommand(line_id, call_id))) {
+    return;
+  }
+  deps_.workers->Submit([this, line_id, call_id] { deps_.line_calls->Release(line_id, call_id).IgnoreError(); });
 }
 
 void Proxy::OnInDialog(sip::IncomingRequest incoming) {

@@ -49,6 +49,8 @@
 #include "services/edge/directory.h"
 #include "services/edge/line_calls.h"
 #include "services/edge/location.h"
+#include "services/edge/nonce_counts.h"
+#include "services/edge/redis_batcher.h"
 #include "services/edge/routing_link.h"
 #include "services/edge/sip_front.h"
 #include "services/edge/trunks.h"
@@ -78,6 +80,18 @@ struct ProxyConfig {
   // An answered call with no BYE is forgotten after this (its line slot
   // lapses in Redis by then too).
   absl::Duration dialog_ttl = absl::Hours(4);
+  // Overload control, on queues rather than on time: a new INVITE is
+  // answered 503 with Retry-After (statelessly, for almost nothing) while
+  // this many calls are still in setup (waiting for routing, Redis or
+  // profiles: none of their branches sent yet), or while this much work
+  // posted to the SIP loop is waiting there. Past its capacity the edge
+  // then serves the calls it took instead of letting every call's setup
+  // outlast the caller's retransmission timer (which multiplies the load).
+  int max_pending_setups = 300;
+  int overload_retry_after_s = 2;
+  // … or while this many bytes of datagrams wait unread in the UDP socket
+  // (the loop itself is behind: sampled every 10 ms).
+  int64_t max_udp_backlog_bytes = 512 << 10;
 };
 
 struct ProxyDeps {
@@ -88,6 +102,8 @@ struct ProxyDeps {
   TrunkTable* trunks = nullptr;
   EdgeDirectory* directory = nullptr;
   core::WorkerPool* workers = nullptr;
+  NonceCounts* nonce_counts = nullptr;  // null: no nonce-count replay guard
+  RedisBatcher* redis_batch = nullptr;  // null: line slot writes on the workers
 };
 
 struct ProxyStats {
@@ -96,6 +112,7 @@ struct ProxyStats {
   int64_t failed = 0;
   int64_t cancelled = 0;
   int64_t fallbacks = 0;
+  int64_t overloaded = 0;  // INVITEs refused by overload control
   size_t calls = 0;
   size_t dialogs = 0;
 };
@@ -130,7 +147,13 @@ class Proxy {
   void CountFailed() { ++stats_.failed; }
   void CountCancelled() { ++stats_.cancelled; }
   void CountFallback() { ++stats_.fallbacks; }
+  // A call left its setup phase (its first branch is sent, or it ended).
+  void SetupDone() { --setups_in_flight_; }
   std::string RecordRoute() const;
+  // Writes a line slot's change to Redis, batched, nobody waiting: kept
+  // for the answered call's lifetime, or given back. Any thread.
+  void KeepLineSlot(const std::string& line_id, const std::string& call_id);
+  void ReleaseLineSlot(const std::string& line_id, const std::string& call_id);
   // A CallEvent to routing, stamped now.
   void SendEvent(const std::string& routing_id, rpb::CallEvent::Kind kind, int sip_code = 0,
                  const std::string& line_id = "", const std::string& detail = "");
@@ -154,6 +177,9 @@ class Proxy {
   // It is let in without digest, as a trunk of that tenant.
   std::optional<Trunk> VoicemailOrigin(msg_t* msg, const sip::Source& source) const;
   void OnInDialog(sip::IncomingRequest request);
+  // Worker thread. The nonce-count replay guard for an authenticated
+  // INVITE: the 407 (stale) to answer when its nc was already used.
+  std::optional<sip::SipResponse> ReplayedNonce(const AuthRequest& request, const AuthResult& auth);
   void EndDialog(const std::string& sip_call_id, const char* why);
   void PruneDialogs();
 
@@ -165,6 +191,9 @@ class Proxy {
 
   // Loop thread only.
   uint64_t next_serial_ = 1;
+  int setups_in_flight_ = 0;  // calls created whose first branch is not sent yet
+  int64_t udp_backlog_ = 0;   // last sample of the UDP receive queue
+  absl::Time udp_backlog_at_ = absl::InfinitePast();
   absl::flat_hash_map<uint64_t, std::unique_ptr<Call>> calls_;
   absl::flat_hash_map<std::string, int> routing_ids_;  // SIP Call-ID → calls using it (spirals)
   absl::flat_hash_map<std::string, Dialog> dialogs_;

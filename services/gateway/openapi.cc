@@ -333,6 +333,7 @@ constexpr ErrorStatus kErrorStatuses[] = {
     {404, "NotFound", "No such resource, or it is outside the caller's reach."},
     {405, "MethodNotAllowed", "The path exists under other methods (see Allow)."},
     {409, "Conflict", "The resource already exists or changed concurrently."},
+    {410, "Gone", "The link has expired."},
     {413, "PayloadTooLarge", "The request body is over its limit."},
     {415, "UnsupportedMediaType", "The request body is not of the documented type."},
     {429, "TooManyRequests", "Rate limited; see Retry-After."},

@@ -204,6 +204,20 @@ void Gateway::AddVoicemailRoutes() {
            req.set_line_id(VQuery(r, "line_id"));
            return Answer(Voicemail(&VStub::DeleteAllMessages, c.principal, req));
          });
+  Authed("POST", "/v1/users/{user_id}/messages/mark-all-read",
+         {.summary = "Mark every new INBOX message heard (C5)",
+          .tag = tag,
+          .response = vpb::BulkResponse::descriptor(),
+          .query = {{.name = "type", .enum_values = {"VOICE", "FAX"}}, {.name = "line_id"}}},
+         [this](HttpRequest& r, const Caller& c) {
+           vpb::MarkAllReadRequest req;
+           req.set_user_id(VParam(r, "user_id"));
+           auto type = TypeOf(r);
+           if (!type.ok()) return ErrorResponse(type.status());
+           req.set_type(*type);
+           req.set_line_id(VQuery(r, "line_id"));
+           return Answer(Voicemail(&VStub::MarkAllRead, c.principal, req));
+         });
   Authed("POST", "/v1/users/{user_id}/messages/purge",
          {.summary = "Delete permanently every message in DELETED",
           .tag = tag,

@@ -70,23 +70,11 @@ absl::Status VoicemailClient::MarkRead(const core::Principal& p, const std::stri
 }
 
 absl::StatusOr<int> VoicemailClient::MarkAllRead(const core::Principal& p, const std::string& user_id) {
-  int n = 0;
-  std::string page;
-  do {
-    vpb::ListMessagesRequest req;
-    req.set_user_id(user_id);
-    req.set_only_new(true);
-    req.set_page_size(200);
-    req.set_page_token(page);
-    SB_ASSIGN_OR_RETURN(auto list, Call(&vpb::Voicemail::Stub::ListMessages, p, req, timeout_));
-    for (const auto& m : list.items()) {
-      if (!m.new_()) continue;
-      SB_RETURN_IF_ERROR(MarkRead(p, m.id()));
-      ++n;
-    }
-    page = list.next_page_token();
-  } while (!page.empty());
-  return n;
+  // One transaction on voicemail's side: one mailbox.changed, not one per message.
+  vpb::MarkAllReadRequest req;
+  req.set_user_id(user_id);
+  SB_ASSIGN_OR_RETURN(vpb::BulkResponse resp, Call(&vpb::Voicemail::Stub::MarkAllRead, p, req, timeout_));
+  return resp.affected();
 }
 
 absl::StatusOr<vpb::PlaceCallResponse> VoicemailClient::PlaceCall(const vpb::PlaceCallRequest& req,

@@ -31,7 +31,7 @@ class VoicemailClient {
   // To the Deleted tab, then removed for good.
   absl::Status Purge(const core::Principal& p, const std::string& message_id);
   absl::Status MarkRead(const core::Principal& p, const std::string& message_id);
-  // Every new INBOX message of the user marked heard; how many.
+  // Every new INBOX message of the user marked heard (voicemail's MarkAllRead); how many.
   absl::StatusOr<int> MarkAllRead(const core::Principal& p, const std::string& user_id);
   // Call placement waits for the outcome, so it gets its own (longer) deadline.
   absl::StatusOr<vpb::PlaceCallResponse> PlaceCall(const vpb::PlaceCallRequest& req, absl::Duration timeout);

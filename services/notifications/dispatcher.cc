@@ -157,17 +157,26 @@ absl::StatusOr<Email> Dispatcher::BuildEmail(const DeliveryRow& d) {
     if (!m.ParseFromString(d.payload)) return absl::DataLossError("stored payload does not decode");
     const bool attach = Opt(o, "attach") == "1";
     std::vector<Link> links;
+    const std::string language = Opt(o, "lang", m.language());
     if (Opt(o, "links") == "1" && !config_.link_secret.empty()) {
       const absl::Time exp = absl::Now() + config_.link_ttl;
+      static thread_local absl::BitGen gen;
       for (LinkAction a :
            {LinkAction::kDelete, LinkAction::kMarkRead, LinkAction::kMarkAllRead, LinkAction::kOpenMailbox}) {
-        LinkClaims c{a, m.tenant_id(), m.user_id(),
-                     a == LinkAction::kDelete || a == LinkAction::kMarkRead ? m.message_id() : "", exp};
+        // The nonce makes each link its own: using the "mark all read" of
+        // one e-mail does not use up another e-mail's.
+        LinkClaims c{a,
+                     m.tenant_id(),
+                     m.user_id(),
+                     a == LinkAction::kDelete || a == LinkAction::kMarkRead ? m.message_id() : "",
+                     exp,
+                     IsFrench(language) ? "fr" : "en",
+                     absl::StrCat(absl::Hex(absl::Uniform<uint64_t>(gen), absl::kZeroPad16))};
         links.push_back({std::string(LinkActionName(a)),
                          absl::StrCat(config_.public_url, "/v1/actions/", SignLink(config_.link_secret, c))});
       }
     }
-    r = RenderNewMessage(m, Opt(o, "lang", m.language()), attach, d.purpose == "SMS", links, tz);
+    r = RenderNewMessage(m, language, attach, d.purpose == "SMS", links, tz);
     if (attach) {
       // Fetched at send time, not copied into the outbox: the stored audio is
       // the one truth, attached byte for byte.
@@ -203,7 +212,7 @@ absl::Status Dispatcher::Send(const DeliveryRow& d, SmtpClient& smtp) {
     SB_ASSIGN_OR_RETURN(std::string body,
                         EventJson(d.event_id, d.event_type, d.tenant_id, d.event_at, d.payload));
     return PostWebhook(hook->url, hook->secret, absl::StrCat(d.id), d.event_type, body, absl::Now(),
-                       config_.webhook_timeout);
+                       config_.webhook_timeout, config_.webhook_allow_private);
   }
   SB_ASSIGN_OR_RETURN(Email e, BuildEmail(d));
   const std::string boundary = absl::StrCat("=_sb_", d.id, "_", d.event_id);
@@ -244,7 +253,7 @@ void Dispatcher::AfterAcceptLoop() {
     if (auto st = RunAfterAccept(); !st.ok()) {
       core::Logger("dispatcher")->warn("after-delivery actions: {}", st.message());
     }
-    if (absl::Now() - last_purge_ > absl::Hours(1)) {
+    if (absl::Now() - last_purge_ > config_.purge_interval) {
       last_purge_ = absl::Now();
       auto n = store_->Purge(config_.retention);
       if (!n.ok())

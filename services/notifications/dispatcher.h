@@ -38,10 +38,13 @@ struct DispatcherConfig {
   std::string link_secret;                           // empty: no action links
   absl::Duration link_ttl = absl::Hours(24 * 7);
   absl::Duration webhook_timeout = absl::Seconds(10);
+  // Webhooks may reach loopback and private addresses (webhook_target.h).
+  bool webhook_allow_private = false;
   // Accepted deliveries are kept this long (ListDeliveries, duplicate
   // detection of late redeliveries), then purged; failed ones stay until
   // replayed.
   absl::Duration retention = absl::Hours(24 * 30);
+  absl::Duration purge_interval = absl::Hours(1);
   SmtpConfig smtp;
 };
 

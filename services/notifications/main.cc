@@ -54,6 +54,11 @@ ABSL_FLAG(absl::Duration, event_retry_backoff, absl::Seconds(5), "first redelive
 ABSL_FLAG(absl::Duration, rpc_timeout, absl::Seconds(10), "deadline of calls to profiles and voicemail");
 ABSL_FLAG(absl::Duration, scheduler_poll, absl::Milliseconds(500),
           "how often due reminders and call-outs are looked for");
+ABSL_FLAG(bool, webhook_allow_private, false,
+          "let webhooks reach loopback and private (RFC 1918, ULA) addresses: on-premise receivers on "
+          "the LAN; link-local, multicast and unspecified addresses stay refused");
+ABSL_FLAG(absl::Duration, purge_interval, absl::Hours(1),
+          "how often deliveries past the retention and expired used action links are purged");
 ABSL_FLAG(std::string, default_time_zone, "Europe/Paris", "time zone of users who have none");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error");
 
@@ -115,6 +120,8 @@ int Run() {
   dc.link_secret = link_secret;
   dc.link_ttl = absl::GetFlag(FLAGS_link_ttl);
   dc.retention = absl::GetFlag(FLAGS_retention);
+  dc.purge_interval = absl::GetFlag(FLAGS_purge_interval);
+  dc.webhook_allow_private = absl::GetFlag(FLAGS_webhook_allow_private);
   dc.smtp = {.url = smtp_url,
              .from = absl::GetFlag(FLAGS_smtp_from),
              .starttls = ParseStartTls(absl::GetFlag(FLAGS_smtp_starttls)),
@@ -155,7 +162,8 @@ int Run() {
   NotificationsServer service({.link_secret = link_secret,
                                .public_url = absl::GetFlag(FLAGS_public_url),
                                .default_time_zone = absl::GetFlag(FLAGS_default_time_zone),
-                               .topics = topics},
+                               .topics = topics,
+                               .webhook_allow_private = absl::GetFlag(FLAGS_webhook_allow_private)},
                               &store, redis->get(), &voicemail, &profiles, [&] { dispatcher.Wake(); });
   auto server = core::GrpcServer::Start({.listen = absl::GetFlag(FLAGS_notifications_listen)}, {&service});
   if (!server.ok()) {

@@ -1,5 +1,9 @@
 #include "services/notifications/notifications_server.h"
 
+#include <algorithm>
+#include <optional>
+#include <utility>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -11,6 +15,7 @@
 #include "services/notifications/planner.h"
 #include "services/notifications/schedule.h"
 #include "services/notifications/signing.h"
+#include "services/notifications/webhook_target.h"
 
 namespace sb::notifications {
 namespace {
@@ -29,6 +34,74 @@ google::protobuf::Timestamp Ts(absl::Time t) {
 int Limit(int requested, int fallback, int max) {
   if (requested <= 0) return fallback;
   return std::min(requested, max);
+}
+
+// ---- page tokens (keyset pagination: where the last page ended, so rows
+// added or removed meanwhile never shift a page).
+
+absl::Status BadPageToken() { return InvalidField("page_token", "page_token is not one this list returned"); }
+
+// "<sort time µs>.<id>" of a list sorted by (time, id).
+std::string TimeIdToken(absl::Time at, const std::string& id) {
+  return absl::StrCat(absl::ToUnixMicros(at), ".", id);
+}
+absl::StatusOr<PageCursor> TimeIdCursor(absl::string_view token) {
+  PageCursor c;
+  if (token.empty()) return c;
+  const size_t dot = token.find('.');
+  int64_t us = 0;
+  if (dot == absl::string_view::npos || dot + 1 == token.size() ||
+      !absl::SimpleAtoi(token.substr(0, dot), &us)) {
+    return BadPageToken();
+  }
+  c.at = absl::FromUnixMicros(us);
+  c.id = std::string(token.substr(dot + 1));
+  return c;
+}
+
+// A Redis stream entry id "<ms>-<seq>", comparable.
+std::optional<std::pair<uint64_t, uint64_t>> StreamId(absl::string_view id) {
+  const size_t dash = id.find('-');
+  std::pair<uint64_t, uint64_t> out;
+  if (dash == absl::string_view::npos || !absl::SimpleAtoi(id.substr(0, dash), &out.first) ||
+      !absl::SimpleAtoi(id.substr(dash + 1), &out.second)) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+// Where a dead-letter page ended: the list is the failed deliveries, then
+// each consumed topic's dead events in turn.
+//   "d.<failed_at µs>.<delivery id>"   inside the deliveries
+//   "e.<topic>.<dead stream id>"       inside that topic's dead events
+struct DeadLetterPosition {
+  bool in_events = false;
+  PageCursor delivery;
+  size_t topic = 0;
+  std::pair<uint64_t, uint64_t> stream_id{0, 0};
+};
+
+absl::StatusOr<DeadLetterPosition> DeadLetterPositionOf(absl::string_view token,
+                                                        const std::vector<std::string>& topics) {
+  DeadLetterPosition pos;
+  if (token.empty()) return pos;
+  if (absl::StartsWith(token, "d.")) {
+    SB_ASSIGN_OR_RETURN(pos.delivery, TimeIdCursor(token.substr(2)));
+    int64_t id = 0;
+    if (!absl::SimpleAtoi(pos.delivery.id, &id) || id <= 0) return BadPageToken();
+    return pos;
+  }
+  if (!absl::StartsWith(token, "e.")) return BadPageToken();
+  const absl::string_view rest = token.substr(2);
+  const size_t dot = rest.find('.');
+  if (dot == absl::string_view::npos) return BadPageToken();
+  auto it = std::find(topics.begin(), topics.end(), rest.substr(0, dot));
+  auto sid = StreamId(rest.substr(dot + 1));
+  if (it == topics.end() || !sid) return BadPageToken();
+  pos.in_events = true;
+  pos.topic = static_cast<size_t>(it - topics.begin());
+  pos.stream_id = *sid;
+  return pos;
 }
 
 std::string ToUpperState(const std::string& s) {
@@ -118,37 +191,60 @@ grpc::Status NotificationsServer::ListDeadLetters(grpc::ServerContext* ctx,
   return core::WithPrincipal(
       "notifications", "ListDeadLetters", ctx, [&](const Principal& p) -> absl::Status {
         if (!p.IsPlatformWide()) return absl::NotFoundError("dead letters are an operator's view");
-        const int limit = Limit(req->page_size(), 100, 1000);
-        SB_ASSIGN_OR_RETURN(auto failed, store_->ListFailed(limit));
-        for (const auto& d : failed) {
-          auto* x = resp->add_items();
-          x->set_id(absl::StrCat("d-", d.id));
-          x->set_kind(npb::DeadLetter::DELIVERY);
-          x->set_event_id(d.event_id);
-          x->set_event_type(d.event_type);
-          x->set_tenant_id(d.tenant_id);
-          x->set_user_id(d.user_id);
-          x->set_channel(d.channel);
-          x->set_recipient(d.recipient);
-          x->set_error(d.last_error);
-          x->set_attempts(d.attempts);
-          *x->mutable_failed_at() = Ts(d.failed_at);
-        }
-        for (const auto& topic : config_.topics) {
-          SB_ASSIGN_OR_RETURN(auto dead, events::ListDeadLetters(*redis_, topic, limit));
-          for (const auto& d : dead) {
-            if (d.group != config_.group) continue;  // another service's
-            auto* x = resp->add_items();
-            x->set_id(absl::StrCat("e-", topic, "-", d.dead_stream_id));
-            x->set_kind(npb::DeadLetter::EVENT);
-            x->set_event_id(d.event.id);
-            x->set_event_type(d.event.type);
-            x->set_tenant_id(d.event.tenant_id);
-            x->set_error(d.error);
-            x->set_attempts(d.deliveries);
-            *x->mutable_failed_at() = Ts(d.dead_at);
+        const size_t size = static_cast<size_t>(Limit(req->page_size(), 100, 1000));
+        SB_ASSIGN_OR_RETURN(DeadLetterPosition pos, DeadLetterPositionOf(req->page_token(), config_.topics));
+        // One row more than the page: whether there is a next page.
+        std::vector<std::pair<npb::DeadLetter, std::string>> items;  // with the token of its position
+        if (!pos.in_events) {
+          SB_ASSIGN_OR_RETURN(auto failed, store_->ListFailed(pos.delivery, static_cast<int>(size) + 1));
+          for (const auto& d : failed) {
+            npb::DeadLetter x;
+            x.set_id(absl::StrCat("d-", d.id));
+            x.set_kind(npb::DeadLetter::DELIVERY);
+            x.set_event_id(d.event_id);
+            x.set_event_type(d.event_type);
+            x.set_tenant_id(d.tenant_id);
+            x.set_user_id(d.user_id);
+            x.set_channel(d.channel);
+            x.set_recipient(d.recipient);
+            x.set_error(d.last_error);
+            x.set_attempts(d.attempts);
+            *x.mutable_failed_at() = Ts(d.failed_at);
+            items.emplace_back(std::move(x),
+                               absl::StrCat("d.", TimeIdToken(d.failed_at, absl::StrCat(d.id))));
           }
         }
+        for (size_t t = pos.in_events ? pos.topic : 0; t < config_.topics.size() && items.size() <= size;
+             ++t) {
+          const std::string& topic = config_.topics[t];
+          // The events library reads a dead stream from its start; the
+          // streams hold only what consumers gave up on (and what operators
+          // have not replayed), so reading up to its 10000 per call is cheap.
+          SB_ASSIGN_OR_RETURN(auto dead, events::ListDeadLetters(*redis_, topic, 10000));
+          for (const auto& d : dead) {
+            if (d.group != config_.group) continue;  // another service's
+            if (pos.in_events && t == pos.topic) {
+              auto sid = StreamId(d.dead_stream_id);
+              if (!sid || *sid <= pos.stream_id) continue;  // on an earlier page
+            }
+            npb::DeadLetter x;
+            x.set_id(absl::StrCat("e-", topic, "-", d.dead_stream_id));
+            x.set_kind(npb::DeadLetter::EVENT);
+            x.set_event_id(d.event.id);
+            x.set_event_type(d.event.type);
+            x.set_tenant_id(d.event.tenant_id);
+            x.set_error(d.error);
+            x.set_attempts(d.deliveries);
+            *x.mutable_failed_at() = Ts(d.dead_at);
+            items.emplace_back(std::move(x), absl::StrCat("e.", topic, ".", d.dead_stream_id));
+            if (items.size() > size) break;
+          }
+        }
+        if (items.size() > size) {
+          items.resize(size);
+          resp->set_next_page_token(items.back().second);
+        }
+        for (auto& [x, token] : items) *resp->add_items() = std::move(x);
         return absl::OkStatus();
       });
 }
@@ -194,8 +290,17 @@ grpc::Status NotificationsServer::ListDeliveries(grpc::ServerContext* ctx,
     } else {
       SB_RETURN_IF_ERROR(VisibleUser(p, req->user_id()).status());
     }
-    SB_ASSIGN_OR_RETURN(auto rows, store_->ListDeliveries(req->user_id(), req->event_id(),
-                                                          Limit(req->page_size(), 100, 1000)));
+    // Newest first; the token is the last id shown.
+    int64_t before = 0;
+    if (!req->page_token().empty() && (!absl::SimpleAtoi(req->page_token(), &before) || before <= 0)) {
+      return BadPageToken();
+    }
+    const int size = Limit(req->page_size(), 100, 1000);
+    SB_ASSIGN_OR_RETURN(auto rows, store_->ListDeliveries(req->user_id(), req->event_id(), before, size + 1));
+    if (static_cast<int>(rows.size()) > size) {
+      rows.resize(size);
+      resp->set_next_page_token(absl::StrCat(rows.back().id));
+    }
     for (const auto& d : rows) ToProto(d, resp->add_items());
     return absl::OkStatus();
   });
@@ -251,7 +356,13 @@ grpc::Status NotificationsServer::ListReminders(grpc::ServerContext* ctx,
                                                 npb::ListRemindersResponse* resp) {
   return core::WithPrincipal("notifications", "ListReminders", ctx, [&](const Principal& p) -> absl::Status {
     SB_ASSIGN_OR_RETURN(auto user, VisibleUser(p, req->user_id()));
-    SB_ASSIGN_OR_RETURN(auto rows, store_->ListReminders(user.id()));
+    SB_ASSIGN_OR_RETURN(PageCursor after, TimeIdCursor(req->page_token()));
+    const int size = Limit(req->page_size(), 100, 1000);
+    SB_ASSIGN_OR_RETURN(auto rows, store_->ListReminders(user.id(), after, size + 1));
+    if (static_cast<int>(rows.size()) > size) {
+      rows.resize(size);
+      resp->set_next_page_token(TimeIdToken(rows.back().created_at, rows.back().id));
+    }
     for (const auto& r : rows) {
       SB_ASSIGN_OR_RETURN(*resp->add_items(), ReminderOut(r));
     }
@@ -318,9 +429,9 @@ grpc::Status NotificationsServer::CreateWebhook(grpc::ServerContext* ctx,
     if (tenant.empty() ? !p.IsPlatformWide() : !p.CanManageTenant(tenant)) {
       return absl::NotFoundError("no such tenant");
     }
-    if (!(absl::StartsWith(in.url(), "http://") || absl::StartsWith(in.url(), "https://")) ||
-        in.url().size() > 2000) {
-      return InvalidField("url", "url must be an http:// or https:// URL");
+    if (auto target = CheckWebhookUrl(in.url(), config_.webhook_allow_private); !target.ok()) {
+      if (target.status().code() != absl::StatusCode::kUnavailable) return target.status();
+      return InvalidField("url", target.status().message());  // does not resolve
     }
     if (in.event_types().empty()) {
       return InvalidField("event_types", "event_types lists the event types to send (\"*\" for all)");
@@ -351,7 +462,13 @@ grpc::Status NotificationsServer::ListWebhooks(grpc::ServerContext* ctx, const n
       if (tenant && *tenant != p.tenant_id) return absl::NotFoundError("no such tenant");
       tenant = p.tenant_id;
     }
-    SB_ASSIGN_OR_RETURN(auto rows, store_->ListWebhooks(tenant));
+    SB_ASSIGN_OR_RETURN(PageCursor after, TimeIdCursor(req->page_token()));
+    const int size = Limit(req->page_size(), 100, 1000);
+    SB_ASSIGN_OR_RETURN(auto rows, store_->ListWebhooks(tenant, after, size + 1));
+    if (static_cast<int>(rows.size()) > size) {
+      rows.resize(size);
+      resp->set_next_page_token(TimeIdToken(rows.back().created_at, rows.back().id));
+    }
     for (const auto& w : rows) ToProto(w, resp->add_items());
     return absl::OkStatus();
   });
@@ -372,34 +489,80 @@ grpc::Status NotificationsServer::ExecuteAction(grpc::ServerContext* ctx,
                                                 const npb::ExecuteActionRequest* req,
                                                 npb::ExecuteActionResponse* resp) {
   return core::WithPrincipal("notifications", "ExecuteAction", ctx, [&](const Principal&) -> absl::Status {
-    if (config_.link_secret.empty()) return absl::FailedPreconditionError("action links are not enabled");
-    SB_ASSIGN_OR_RETURN(LinkClaims c, VerifyLink(config_.link_secret, req->token(), absl::Now()));
-    // The link acts as its user and nothing more: voicemail checks that the
-    // message is that user's.
-    const Principal as_user = UserPrincipal(c.tenant_id, c.user_id);
+    if (config_.link_secret.empty()) return absl::NotFoundError("action links are not enabled");
+    // Malformed: INVALID_ARGUMENT, forged: PERMISSION_DENIED, expired:
+    // FAILED_PRECONDITION, each naming the field "token".
+    auto verified = VerifyLink(config_.link_secret, req->token(), absl::Now());
+    if (!verified.ok()) return core::WithField(verified.status(), "token");
+    const LinkClaims& c = *verified;
     resp->set_action(std::string(LinkActionName(c.action)));
     resp->set_user_id(c.user_id);
     resp->set_message_id(c.message_id);
+    resp->set_redirect_url(absl::StrCat(config_.public_url, "/#/messages"));
+    *resp->mutable_expires_at() = Ts(c.expires_at);
+    std::string language = c.language;
+    if (language.empty() && profiles_ != nullptr) {
+      // Links of e-mails sent before links carried their language: the user's.
+      if (auto u = profiles_->GetUser(core::Principal::System(), c.user_id); u.ok()) language = u->language();
+    }
+    resp->set_language(language);
+    // Opening the mailbox changes nothing: it is never "used up".
+    if (c.action == LinkAction::kOpenMailbox) return absl::OkStatus();
+
+    const std::string key = Sha256Hex(req->token());
+    auto already = [&](const UsedLink& u) {
+      resp->set_already_done(true);
+      resp->set_affected(u.affected);
+      *resp->mutable_done_at() = Ts(u.done_at);
+      return absl::OkStatus();
+    };
+    if (req->preview()) {
+      SB_ASSIGN_OR_RETURN(auto used, store_->FindLink(key));
+      if (used) return already(*used);
+      return absl::OkStatus();
+    }
+    // Recorded before it runs, so two clicks at once run it once.
+    SB_ASSIGN_OR_RETURN(auto used,
+                        store_->ClaimLink(key, resp->action(), c.tenant_id, c.user_id, c.expires_at));
+    if (used) return already(*used);
+    // The link acts as its user and nothing more: voicemail checks that the
+    // message is that user's.
+    const Principal as_user = UserPrincipal(c.tenant_id, c.user_id);
+    absl::StatusOr<int> affected = 0;
     switch (c.action) {
       case LinkAction::kDelete:
-        SB_RETURN_IF_ERROR(voicemail_->Trash(as_user, c.message_id));
-        resp->set_affected(1);
+        if (auto st = voicemail_->Trash(as_user, c.message_id); st.ok())
+          affected = 1;
+        else
+          affected = st;
         break;
       case LinkAction::kMarkRead:
-        SB_RETURN_IF_ERROR(voicemail_->MarkRead(as_user, c.message_id));
-        resp->set_affected(1);
+        if (auto st = voicemail_->MarkRead(as_user, c.message_id); st.ok())
+          affected = 1;
+        else
+          affected = st;
         break;
-      case LinkAction::kMarkAllRead: {
-        SB_ASSIGN_OR_RETURN(int n, voicemail_->MarkAllRead(as_user, c.user_id));
-        resp->set_affected(n);
+      case LinkAction::kMarkAllRead:
+        affected = voicemail_->MarkAllRead(as_user, c.user_id);
         break;
-      }
       case LinkAction::kOpenMailbox:
         break;
     }
-    resp->set_redirect_url(absl::StrCat(config_.public_url, "/#/messages"));
-    core::Logger("server")->info("action link {} for user {} (tenant={}) executed", resp->action(), c.user_id,
-                                 c.tenant_id);
+    if (!affected.ok()) {
+      // Not run: the link stays usable.
+      if (auto st = store_->ReleaseLink(key); !st.ok()) {
+        core::Logger("server")->warn("action link for user {} (tenant={}): releasing after a failure: {}",
+                                     c.user_id, c.tenant_id, st.message());
+      }
+      return affected.status();
+    }
+    resp->set_affected(*affected);
+    // Microseconds, as stored: a second run reports the very same time.
+    const absl::Time done_at = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
+    *resp->mutable_done_at() = Ts(done_at);
+    SB_RETURN_IF_ERROR(store_->FinishLink(key, *affected, done_at));
+    core::Logger("server")->info("action link {} for user {} (tenant={}) executed: {} affected",
+                                 resp->action(), c.user_id, c.tenant_id, *affected);
     return absl::OkStatus();
   });
 }

@@ -23,6 +23,7 @@ struct ServerConfig {
   std::string default_time_zone = "Europe/Paris";
   std::vector<std::string> topics;  // consumed topics, for event dead letters
   std::string group = "notifications";
+  bool webhook_allow_private = false;  // webhook_target.h
 };
 
 class NotificationsServer final : public npb::Notifications::Service {

@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
 
@@ -109,13 +110,22 @@ ReminderRow ReadReminder(const pqxx::row& r) {
   x.data = Bytes(r[3]);
   x.announcement = Bytes(r[4]);
   if (!r[5].is_null()) x.next_run_at = absl::FromUnixMicros(r[5].as<int64_t>());
+  x.created_at = FromMicros(r[6]);
   return x;
 }
 
 const std::string& ReminderCols() {
-  static const std::string* cols = new std::string(
-      "id, tenant_id, user_id, data, announcement, (extract(epoch from next_run_at)*1000000)::bigint");
+  static const std::string* cols =
+      new std::string(absl::StrCat("id, tenant_id, user_id, data, announcement, "
+                                   "(extract(epoch from next_run_at)*1000000)::bigint, ",
+                                   Micros("created_at")));
   return *cols;
+}
+
+// The keyset condition "(<time column>, id) > cursor"; `n` is the number of
+// the first of its two parameters (micros, id). At the start every row passes.
+std::string After(const char* time_column, int n) {
+  return absl::StrCat("($", n + 1, " = '' OR (", time_column, ", id) > (", TsParam(n), ", $", n + 1, "))");
 }
 
 }  // namespace
@@ -257,19 +267,25 @@ absl::StatusOr<int> PgStore::Purge(absl::Duration age) {
               "created_at < now() - $1::bigint * interval '1 microsecond'",
               us)
              .affected_rows();
+    n += w.exec("DELETE FROM action_links_used WHERE expires_at < now()").affected_rows();
     return absl::OkStatus();
   }));
   return n;
 }
 
-absl::StatusOr<std::vector<DeliveryRow>> PgStore::ListFailed(int limit) {
+absl::StatusOr<std::vector<DeliveryRow>> PgStore::ListFailed(const PageCursor& after, int limit) {
   std::vector<DeliveryRow> out;
   SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
     out.clear();
-    auto r =
-        w.exec_params(absl::StrCat("SELECT ", DeliveryCols(),
-                                   " FROM deliveries WHERE state = 'failed' ORDER BY failed_at LIMIT $1"),
-                      limit);
+    int64_t after_id = 0;
+    if (!after.start() && !absl::SimpleAtoi(after.id, &after_id)) {
+      return absl::InvalidArgumentError("page_token: not a dead letter position");
+    }
+    auto r = w.exec_params(
+        absl::StrCat("SELECT ", DeliveryCols(),
+                     " FROM deliveries WHERE state = 'failed' AND ($2 = 0 OR (failed_at, id) > (", TsParam(3),
+                     ", $2)) ORDER BY failed_at, id LIMIT $1"),
+        limit, after_id, ToMicros(after.at));
     for (const auto& row : r) out.push_back(ReadDelivery(row));
     return absl::OkStatus();
   }));
@@ -288,15 +304,16 @@ absl::Status PgStore::Requeue(int64_t id) {
 }
 
 absl::StatusOr<std::vector<DeliveryRow>> PgStore::ListDeliveries(const std::string& user_id,
-                                                                 const std::string& event_id, int limit) {
+                                                                 const std::string& event_id,
+                                                                 int64_t before_id, int limit) {
   std::vector<DeliveryRow> out;
   SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
     out.clear();
     auto r = w.exec_params(
         absl::StrCat("SELECT ", DeliveryCols(),
                      " FROM deliveries WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR event_id = $2) "
-                     "ORDER BY id DESC LIMIT $3"),
-        user_id, event_id, limit);
+                     "AND ($4 = 0 OR id < $4) ORDER BY id DESC LIMIT $3"),
+        user_id, event_id, limit, before_id);
     for (const auto& row : r) out.push_back(ReadDelivery(row));
     return absl::OkStatus();
   }));
@@ -334,15 +351,15 @@ absl::Status PgStore::CreateWebhook(const WebhookRow& x) {
   });
 }
 
-absl::StatusOr<std::vector<WebhookRow>> PgStore::ListWebhooks(const std::optional<std::string>& tenant_id) {
+absl::StatusOr<std::vector<WebhookRow>> PgStore::ListWebhooks(const std::optional<std::string>& tenant_id,
+                                                              const PageCursor& after, int limit) {
   std::vector<WebhookRow> out;
   SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
     out.clear();
-    auto r = tenant_id
-                 ? w.exec_params(absl::StrCat("SELECT ", WebhookCols(),
-                                              " FROM webhooks WHERE tenant_id = $1 ORDER BY created_at"),
-                                 *tenant_id)
-                 : w.exec(absl::StrCat("SELECT ", WebhookCols(), " FROM webhooks ORDER BY created_at"));
+    auto r = w.exec_params(
+        absl::StrCat("SELECT ", WebhookCols(), " FROM webhooks WHERE ($1 OR tenant_id = $2) AND ",
+                     After("created_at", 3), " ORDER BY created_at, id LIMIT $5"),
+        !tenant_id.has_value(), tenant_id.value_or(""), ToMicros(after.at), after.id, limit);
     for (const auto& row : r) out.push_back(ReadWebhook(row));
     return absl::OkStatus();
   }));
@@ -395,13 +412,14 @@ absl::Status PgStore::CreateReminder(const ReminderRow& x) {
   });
 }
 
-absl::StatusOr<std::vector<ReminderRow>> PgStore::ListReminders(const std::string& user_id) {
+absl::StatusOr<std::vector<ReminderRow>> PgStore::ListReminders(const std::string& user_id,
+                                                                const PageCursor& after, int limit) {
   std::vector<ReminderRow> out;
   SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
     out.clear();
-    auto r = w.exec_params(
-        absl::StrCat("SELECT ", ReminderCols(), " FROM reminders WHERE user_id = $1 ORDER BY created_at"),
-        user_id);
+    auto r = w.exec_params(absl::StrCat("SELECT ", ReminderCols(), " FROM reminders WHERE user_id = $1 AND ",
+                                        After("created_at", 2), " ORDER BY created_at, id LIMIT $4"),
+                           user_id, ToMicros(after.at), after.id, limit);
     for (const auto& row : r) out.push_back(ReadReminder(row));
     return absl::OkStatus();
   }));
@@ -493,6 +511,57 @@ absl::Status PgStore::FinishCallOut(int64_t id, std::optional<absl::Time> next, 
           "WHERE id = $1",
           id, calls_left, result);
     }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<UsedLink>> PgStore::ClaimLink(const std::string& token_sha256,
+                                                           const std::string& action,
+                                                           const std::string& tenant_id,
+                                                           const std::string& user_id,
+                                                           absl::Time expires_at) {
+  std::optional<UsedLink> out;
+  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+    out.reset();
+    auto ins = w.exec_params(absl::StrCat("INSERT INTO action_links_used (token_sha256, action, tenant_id, "
+                                          "user_id, expires_at) VALUES ($1, $2, $3, $4, ",
+                                          TsParam(5), ") ON CONFLICT (token_sha256) DO NOTHING"),
+                             token_sha256, action, tenant_id, user_id, ToMicros(expires_at));
+    if (ins.affected_rows() == 1) return absl::OkStatus();
+    auto r = w.exec_params(absl::StrCat("SELECT action, affected, ", Micros("done_at"),
+                                        " FROM action_links_used WHERE token_sha256 = $1"),
+                           token_sha256);
+    if (r.empty()) return absl::AbortedError("action link: claimed and released concurrently; try again");
+    out = UsedLink{r[0][0].as<std::string>(), r[0][1].as<int>(), FromMicros(r[0][2])};
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::Status PgStore::FinishLink(const std::string& token_sha256, int affected, absl::Time done_at) {
+  return pool_->Transact([&](pqxx::work& w) -> absl::Status {
+    w.exec_params(absl::StrCat("UPDATE action_links_used SET affected = $2, done_at = ", TsParam(3),
+                               " WHERE token_sha256 = $1"),
+                  token_sha256, affected, ToMicros(done_at));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<UsedLink>> PgStore::FindLink(const std::string& token_sha256) {
+  std::optional<UsedLink> out;
+  SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
+    auto r = w.exec_params(absl::StrCat("SELECT action, affected, ", Micros("done_at"),
+                                        " FROM action_links_used WHERE token_sha256 = $1"),
+                           token_sha256);
+    if (!r.empty()) out = UsedLink{r[0][0].as<std::string>(), r[0][1].as<int>(), FromMicros(r[0][2])};
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::Status PgStore::ReleaseLink(const std::string& token_sha256) {
+  return pool_->Transact([&](pqxx::work& w) -> absl::Status {
+    w.exec_params("DELETE FROM action_links_used WHERE token_sha256 = $1", token_sha256);
     return absl::OkStatus();
   });
 }

@@ -70,11 +70,27 @@ struct WebhookRow {
   absl::Time created_at;
 };
 
+// Where a page of a list ended (keyset pagination): the last row's sort
+// time and id. The zero value starts at the beginning.
+struct PageCursor {
+  absl::Time at = absl::UnixEpoch();
+  std::string id;
+  bool start() const { return id.empty(); }
+};
+
+// An action link that ran (C5).
+struct UsedLink {
+  std::string action;
+  int affected = 0;
+  absl::Time done_at;
+};
+
 struct ReminderRow {
   std::string id, tenant_id, user_id;
   std::string data;          // serialized Reminder
   std::string announcement;  // WAV, may be empty
   std::optional<absl::Time> next_run_at;
+  absl::Time created_at;
 };
 
 class PgStore {
@@ -99,28 +115,38 @@ class PgStore {
   absl::StatusOr<std::vector<AfterAccept>> ReadyAfterAccept(int limit);
   absl::Status MarkAfterAcceptDone(const std::string& event_id);
 
-  // Forgets accepted deliveries (their copy of the event's payload included)
-  // and finished call-outs older than `age`; returns how many rows went.
+  // Forgets accepted deliveries (their copy of the event's payload included,
+  // once their after-delivery action ran) and finished call-outs older than
+  // `age`, and used action links that have expired; returns how many rows
+  // went. Failed deliveries (dead letters) stay until an operator replays
+  // them.
   absl::StatusOr<int> Purge(absl::Duration age);
 
-  absl::StatusOr<std::vector<DeliveryRow>> ListFailed(int limit);
+  // Dead letters oldest failure first, after `after` (failed_at, id).
+  absl::StatusOr<std::vector<DeliveryRow>> ListFailed(const PageCursor& after, int limit);
   // failed → pending with fresh attempts; NOT_FOUND unless it is failed.
   absl::Status Requeue(int64_t id);
+  // Newest first, ids below `before_id` (0: from the newest).
   absl::StatusOr<std::vector<DeliveryRow>> ListDeliveries(const std::string& user_id,
-                                                          const std::string& event_id, int limit);
+                                                          const std::string& event_id, int64_t before_id,
+                                                          int limit);
 
   absl::StatusOr<std::optional<std::string>> GetSettings(const std::string& user_id);
   absl::Status PutSettings(const std::string& user_id, const std::string& tenant_id, const std::string& data);
 
   absl::Status CreateWebhook(const WebhookRow& w);
-  absl::StatusOr<std::vector<WebhookRow>> ListWebhooks(const std::optional<std::string>& tenant_id);
+  // Oldest first, after `after` (created_at, id).
+  absl::StatusOr<std::vector<WebhookRow>> ListWebhooks(const std::optional<std::string>& tenant_id,
+                                                       const PageCursor& after, int limit);
   absl::StatusOr<WebhookRow> GetWebhook(const std::string& id);
   absl::Status DeleteWebhook(const std::string& id);
   // Enabled webhooks of `tenant_id` and the platform-wide ones.
   absl::StatusOr<std::vector<WebhookRow>> WebhooksFor(const std::string& tenant_id);
 
   absl::Status CreateReminder(const ReminderRow& r);
-  absl::StatusOr<std::vector<ReminderRow>> ListReminders(const std::string& user_id);
+  // Oldest first, after `after` (created_at, id).
+  absl::StatusOr<std::vector<ReminderRow>> ListReminders(const std::string& user_id, const PageCursor& after,
+                                                         int limit);
   absl::Status DeleteReminder(const std::string& user_id, const std::string& id);
   absl::StatusOr<std::vector<ReminderRow>> ClaimDueReminders(int limit, absl::Duration lease);
   // Stores the outcome: the next run (nullopt: none) and the updated data;
@@ -133,6 +159,18 @@ class PgStore {
                              const std::string& result);
   // The mailbox was accessed or the message read: no more calls for the user.
   absl::StatusOr<int> StopCallOuts(const std::string& user_id, const std::string& message_id);
+
+  // Action links (C5). ClaimLink records that the link with this token hash
+  // runs now and returns nullopt; when it had already run (or is running),
+  // it changes nothing and returns that run. FinishLink stores what the run
+  // did; ReleaseLink forgets a run that failed, so the link can be tried again.
+  absl::StatusOr<std::optional<UsedLink>> ClaimLink(const std::string& token_sha256,
+                                                    const std::string& action, const std::string& tenant_id,
+                                                    const std::string& user_id, absl::Time expires_at);
+  absl::Status FinishLink(const std::string& token_sha256, int affected, absl::Time done_at);
+  // The run of that link, if it ran.
+  absl::StatusOr<std::optional<UsedLink>> FindLink(const std::string& token_sha256);
+  absl::Status ReleaseLink(const std::string& token_sha256);
 
  private:
   pg::Pool* pool_;

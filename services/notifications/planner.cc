@@ -78,6 +78,20 @@ absl::Status Planner::Handle(const events::Event& e) {
     if (c.voice_new() == 0 && c.fax_new() == 0 && !c.user_id().empty()) {
       SB_RETURN_IF_ERROR(store_->StopCallOuts(c.user_id(), "").status());
     }
+  } else if (e.type == "mailbox.accessed") {
+    epb::MailboxAccessed a;
+    if (!a.ParseFromString(e.payload))
+      return absl::InvalidArgumentError("mailbox.accessed: payload does not decode");
+    // F3: the owner opened the mailbox (by phone or in the portal): the
+    // call-outs announcing its messages stop, read or not.
+    if (!a.user_id().empty()) {
+      SB_ASSIGN_OR_RETURN(int stopped, store_->StopCallOuts(a.user_id(), ""));
+      if (stopped > 0) {
+        core::Logger("planner")->info(
+            "mailbox of user {} (tenant={}) accessed via {}: {} call-out(s) stopped", a.user_id(),
+            e.tenant_id, a.via(), stopped);
+      }
+    }
   } else if (e.type == "call.missed") {
     SB_RETURN_IF_ERROR(PlanMissedCall(e, plan));
   } else if (e.type == "notify.email_requested") {

@@ -7,6 +7,7 @@
 //                                   "do not keep the original"), F2 notices
 //                                   and e-mail-to-SMS, F3 call-out
 //   mailbox.changed                 nothing new is left: pending call-outs stop
+//   mailbox.accessed                the owner opened the mailbox: pending call-outs stop (F3)
 //   call.missed                     the missed-call e-mail, when asked for
 //   notify.email_requested          the requested e-mail (F5)
 //   any type                        the matching webhooks

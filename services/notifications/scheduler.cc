@@ -1,6 +1,5 @@
 #include "services/notifications/scheduler.h"
 
-#include <cmath>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -23,30 +22,6 @@ std::string Outcome(const absl::StatusOr<vpb::PlaceCallResponse>& r) {
   if (!r.ok()) return absl::StrCat("FAILED: ", r.status().message());
   if (r->answered()) return "ANSWERED";
   return absl::StrCat("NO_ANSWER (", r->sip_code(), r->sip_reason().empty() ? "" : " ", r->sip_reason(), ")");
-}
-
-// What a reminder plays when the user recorded nothing: three short beeps
-// (8 kHz 16-bit mono PCM WAV), built once.
-const std::string& DefaultAnnouncement() {
-  static const std::string* wav = [] {
-    constexpr int kRate = 8000;
-    std::vector<int16_t> pcm;
-    for (int beep = 0; beep < 3; ++beep) {
-      for (int i = 0; i < kRate * 3 / 10; ++i) {
-        pcm.push_back(static_cast<int16_t>(8000 * std::sin(2 * M_PI * 880.0 * i / kRate)));
-      }
-      pcm.insert(pcm.end(), kRate * 3 / 10, 0);
-    }
-    auto le32 = [](uint32_t v) { return std::string{char(v), char(v >> 8), char(v >> 16), char(v >> 24)}; };
-    auto le16 = [](uint16_t v) { return std::string{char(v), char(v >> 8)}; };
-    const uint32_t data_bytes = static_cast<uint32_t>(pcm.size() * 2);
-    auto* out =
-        new std::string("RIFF" + le32(36 + data_bytes) + "WAVEfmt " + le32(16) + le16(1) + le16(1) +
-                        le32(kRate) + le32(kRate * 2) + le16(2) + le16(16) + "data" + le32(data_bytes));
-    for (int16_t v : pcm) *out += le16(static_cast<uint16_t>(v));
-    return out;
-  }();
-  return *wav;
 }
 
 }  // namespace
@@ -119,8 +94,10 @@ void Scheduler::RunReminder(const ReminderRow& row) {
   req.set_tenant_id(row.tenant_id);
   req.set_user_id(row.user_id);
   req.set_to(r.number());
-  req.set_kind(vpb::PlaceCallRequest::ANNOUNCEMENT);
-  req.set_announcement_wav(row.announcement.empty() ? DefaultAnnouncement() : row.announcement);
+  // Without a recording, voicemail says "this is your reminder" in the
+  // user's language.
+  req.set_kind(vpb::PlaceCallRequest::REMINDER);
+  if (!row.announcement.empty()) req.set_announcement_wav(row.announcement);
   req.set_ring_timeout_s(config_.ring_timeout_s);
   req.set_repeat(2);
   auto res = voicemail_->PlaceCall(req, config_.call_timeout);

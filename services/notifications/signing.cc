@@ -39,6 +39,13 @@ std::string HmacSha256Hex(absl::string_view key, absl::string_view data) {
   return absl::BytesToHexString(HmacRaw(key, data));
 }
 
+std::string Sha256Hex(absl::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(out), len));
+}
+
 std::string WebhookSignature(absl::string_view secret, absl::string_view body, absl::Time at) {
   std::string t = absl::StrCat(absl::ToUnixSeconds(at));
   return absl::StrCat("t=", t, ",v1=", HmacSha256Hex(secret, absl::StrCat(t, ".", body)));
@@ -59,8 +66,10 @@ absl::string_view LinkActionName(LinkAction a) {
 }
 
 std::string SignLink(absl::string_view secret, const LinkClaims& c) {
-  std::string claims = absl::StrCat("v1|", LinkActionName(c.action), "|", c.tenant_id, "|", c.user_id, "|",
-                                    c.message_id, "|", absl::ToUnixSeconds(c.expires_at));
+  // Ids, languages and nonces never hold '|'.
+  std::string claims =
+      absl::StrCat("v2|", LinkActionName(c.action), "|", c.tenant_id, "|", c.user_id, "|", c.message_id, "|",
+                   absl::ToUnixSeconds(c.expires_at), "|", c.language, "|", c.nonce);
   return absl::StrCat(absl::WebSafeBase64Escape(claims), ".",
                       absl::WebSafeBase64Escape(HmacRaw(secret, claims)));
 }
@@ -79,8 +88,13 @@ absl::StatusOr<LinkClaims> VerifyLink(absl::string_view secret, absl::string_vie
   std::vector<std::string> f = absl::StrSplit(claims, '|');
   LinkClaims out;
   int64_t exp = 0;
-  if (f.size() != 6 || f[0] != "v1" || !ParseAction(f[1], &out.action) || !absl::SimpleAtoi(f[5], &exp)) {
+  const bool v1 = f.size() == 6 && f[0] == "v1", v2 = f.size() == 8 && f[0] == "v2";
+  if (!(v1 || v2) || !ParseAction(f[1], &out.action) || !absl::SimpleAtoi(f[5], &exp)) {
     return absl::InvalidArgumentError("token: not an action link");
+  }
+  if (v2) {
+    out.language = f[6];
+    out.nonce = f[7];
   }
   out.tenant_id = f[2];
   out.user_id = f[3];

@@ -20,9 +20,13 @@ absl::StatusOr<std::string> EventJson(const std::string& event_id, const std::st
                                       const std::string& tenant_id, absl::Time occurred_at,
                                       const std::string& payload);
 
-// OK on 2xx; UNAVAILABLE otherwise (the delivery is retried).
+// OK on 2xx. The URL is checked again first (webhook_target.h) and the POST
+// goes to the address that passed; redirects are not followed.
+//   FAILED_PRECONDITION  permanent: the URL now names a refused address, or
+//                        the receiver answers with a redirect (3xx)
+//   UNAVAILABLE          transient: no answer, DNS failure, other statuses
 absl::Status PostWebhook(const std::string& url, const std::string& secret, const std::string& delivery_id,
                          const std::string& event_type, const std::string& body, absl::Time now,
-                         absl::Duration timeout);
+                         absl::Duration timeout, bool allow_private);
 
 }  // namespace sb::notifications

@@ -5,6 +5,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "core/logging.h"
 #include "services/voicemail/call_reason.h"
@@ -129,7 +131,9 @@ void CallRouter::OnIncomingCall(std::shared_ptr<Call> call) {
   const std::string& user = call->info().request_user;
   bool retrieval = !call->info().Header("X-Sb-Retrieval").empty();
   for (const auto& r : config_.retrieval_users) retrieval = retrieval || user == r;
-  if (retrieval) {
+  if (!call->info().Header("X-Sb-Announcement").empty()) {
+    Spawn(std::move(call), [this](Call& c) { Announce(c); });
+  } else if (retrieval) {
     Spawn(std::move(call), [this](Call& c) { Retrieval(c); });
   } else {
     Spawn(std::move(call), [this](Call& c) { Deposit(c); });
@@ -328,6 +332,54 @@ void CallRouter::Deposit(Call& call) {
   if (!call.ended()) call.Hangup();
 }
 
+// ------------------------------------------------------------------ announcements
+
+void CallRouter::Announce(Call& call) {
+  const sipua::CallInfo& info = call.info();
+  const std::string name = info.Header("X-Sb-Announcement");
+  std::string lang = info.Header("X-Sb-Language");
+  if (lang != "fr" && lang != "en") {
+    lang = "fr";
+    // The language of the subscriber whose setting decided (the callee, or
+    // the caller for a star code).
+    if (const std::string user = info.Header("X-Sb-User"); !user.empty()) {
+      if (auto u = profiles_->GetUser(user); u.ok() && !u->language().empty()) lang = Lang(u->language());
+    }
+  }
+  std::string id = absl::StrCat("announce_", absl::StrReplaceAll(absl::AsciiStrToLower(name), {{"-", "_"}}));
+  // "press-1-to-forward" needs where 1 leads; without it, it is just a call
+  // that can't be completed.
+  const std::string forward_to = info.Header("X-Sb-Forward-To");
+  if (!prompts_->Has(lang, id) || (name == "press-1-to-forward" && forward_to.empty()))
+    id = "announce_generic";
+  Log()->info("{} announcement {}: prompt {}/{}", call.ctx(), name, lang, id);
+  if (!call.Answer().ok()) return;
+  if (id == "announce_press_1_to_forward") {
+    // The forward only with the caller's consent (routing's WHEN_CALLER_PRESSES_1).
+    Outcome o = PlayAndWait(call, prompts_->Get(lang, id), true);
+    if (o.kind == Outcome::kDone) o = WaitDigit(call, config_.digit_timeout);
+    if (o.kind == Outcome::kHangup) return;
+    if (o.kind == Outcome::kDigit && o.digit == '1') {
+      PlayAndWait(call, prompts_->Get(lang, "transfer"), false);
+      auto code = call.Refer(forward_to);
+      Log()->info("{} press-1 forward to {}: {}", call.ctx(), forward_to,
+                  code.ok() ? std::to_string(*code) : std::string(code.status().message()));
+      if (code.ok() && *code >= 200 && *code < 300) {
+        call.Hangup();
+        return;
+      }
+      PlayAndWait(call, prompts_->Get(lang, "transfer_failed"), false);
+    }
+    PlayAndWait(call, prompts_->Get(lang, "goodbye"), false);
+    call.Hangup();
+    return;
+  }
+  if (PlayAndWait(call, prompts_->Get(lang, id), false).kind == Outcome::kHangup) return;
+  // A breath before the BYE, so the end of the prompt isn't clipped.
+  PlayAndWait(call, {media::MakePrompt("pause", std::vector<int16_t>(2400))}, false);
+  call.Hangup();
+}
+
 // ------------------------------------------------------------------ retrieval
 
 void CallRouter::Retrieval(Call& call) {
@@ -398,6 +450,7 @@ void CallRouter::RetrievalFor(Call& call, MailboxRow mb, bool ask_pin) {
   }
   log->info("{} retrieval: mailbox={} logged in ({})", call.ctx(), mb.mailbox.id(),
             ask_pin ? "PIN" : "skip PIN");
+  manager_->NotePhoneAccess(mb);
   auto refresh = [&] {
     if (auto again = manager_->store()->GetMailbox(mb.mailbox.id()); again.ok()) mb = *again;
   };
@@ -434,6 +487,9 @@ void CallRouter::RetrievalFor(Call& call, MailboxRow mb, bool ask_pin) {
       case '4':
         (void)manager_->RemoveGreeting(mb, vpb::SLOT_TEMPORARY);
         PlayAndWait(call, prompts_->Get(lang, "temporary_removed"), false);
+        break;
+      case '0':
+        OptionsMenu(call, mb, lang);
         break;
       case '*':
         PlayAndWait(call, prompts_->Get(lang, "goodbye"), false);
@@ -522,11 +578,9 @@ void CallRouter::PlayMessages(Call& call, const MailboxRow& mb, const std::strin
   PlayAndWait(call, prompts_->Get(lang, "no_more_messages"), false);
 }
 
-void CallRouter::RecordTemporaryGreeting(Call& call, const MailboxRow& mb, const std::string& lang) {
-  if (PlayAndWait(call, Cat({prompts_->Get(lang, "record_temporary"), {prompts_->beep()}}), false).kind ==
-      Outcome::kHangup) {
-    return;
-  }
+std::optional<std::vector<int16_t>> CallRouter::RecordAfterTone(Call& call, PromptList prompt) {
+  prompt.push_back(prompts_->beep());
+  if (PlayAndWait(call, std::move(prompt), false).kind == Outcome::kHangup) return std::nullopt;
   call.ClearDigits();
   media::RecorderConfig rc;
   rc.max_length = absl::Minutes(2);
@@ -540,10 +594,119 @@ void CallRouter::RecordTemporaryGreeting(Call& call, const MailboxRow& mb, const
     }
   }
   auto recorder = call.StopRecording();
-  if (recorder == nullptr || call.ended() || !recorder->heard_voice()) return;
-  std::vector<int16_t> samples = recorder->TakeSamples();
-  if (manager_->StoreGreetingSamples(mb, vpb::SLOT_TEMPORARY, samples).ok()) {
+  if (recorder == nullptr || call.ended() || !recorder->heard_voice()) return std::nullopt;
+  return recorder->TakeSamples();
+}
+
+void CallRouter::RecordTemporaryGreeting(Call& call, const MailboxRow& mb, const std::string& lang) {
+  auto samples = RecordAfterTone(call, prompts_->Get(lang, "record_temporary"));
+  if (!samples) return;
+  if (manager_->StoreGreetingSamples(mb, vpb::SLOT_TEMPORARY, *samples).ok()) {
     PlayAndWait(call, prompts_->Get(lang, "temporary_saved"), false);
+  }
+}
+
+bool CallRouter::RecordGreeting(Call& call, const MailboxRow& mb, const std::string& lang,
+                                vpb::GreetingSlot slot) {
+  auto log = Log();
+  auto samples = RecordAfterTone(call, prompts_->Get(lang, "record_greeting"));
+  while (samples && !call.ended()) {
+    Outcome o = PlayAndWait(call, prompts_->Get(lang, "review_greeting"), true);
+    if (o.kind == Outcome::kDone) o = WaitDigit(call, config_.digit_timeout);
+    if (o.kind == Outcome::kHangup) return false;
+    if (o.kind == Outcome::kTimeout) break;
+    switch (o.digit) {
+      case '1':
+        if (PlayAndWait(call, {media::MakePrompt("greeting", *samples)}, true).kind == Outcome::kHangup)
+          return false;
+        break;
+      case '2': {
+        const absl::Status st = manager_->StoreGreetingSamples(mb, slot, *samples);
+        log->info("{} retrieval: {} greeting recorded by phone ({} ms): {}", call.ctx(),
+                  vpb::GreetingSlot_Name(slot), samples->size() / 8, st.ok() ? "stored" : st.message());
+        if (!st.ok()) return false;
+        PlayAndWait(call, prompts_->Get(lang, "greeting_saved"), false);
+        return true;
+      }
+      case '3':
+        samples = RecordAfterTone(call, prompts_->Get(lang, "record_greeting"));
+        break;
+      case '*':
+        PlayAndWait(call, prompts_->Get(lang, "greeting_cancelled"), false);
+        return false;
+      default:
+        PlayAndWait(call, prompts_->Get(lang, "invalid_choice"), false);
+        break;
+    }
+  }
+  return false;
+}
+
+void CallRouter::GreetingMenu(Call& call, const MailboxRow& mb, const std::string& lang,
+                              vpb::GreetingSlot slot) {
+  for (int rounds = 0; rounds < 10 && !call.ended(); ++rounds) {
+    Outcome o = PlayAndWait(call, prompts_->Get(lang, "greeting_menu"), true);
+    if (o.kind == Outcome::kDone) o = WaitDigit(call, config_.digit_timeout);
+    if (o.kind != Outcome::kDigit) return;
+    switch (o.digit) {
+      case '1':
+        if (RecordGreeting(call, mb, lang, slot)) return;
+        break;
+      case '2': {
+        auto samples = manager_->GreetingSamples(mb, slot);
+        PlayAndWait(call,
+                    samples.ok() ? PromptList{media::MakePrompt("greeting", std::move(*samples))}
+                                 : prompts_->Get(lang, "no_greeting"),
+                    true);
+        break;
+      }
+      case '3':
+        PlayAndWait(
+            call,
+            prompts_->Get(lang, manager_->RemoveGreeting(mb, slot).ok() ? "greeting_deleted" : "no_greeting"),
+            false);
+        break;
+      case '*':
+        return;
+      default:
+        PlayAndWait(call, prompts_->Get(lang, "invalid_choice"), false);
+        break;
+    }
+  }
+}
+
+void CallRouter::OptionsMenu(Call& call, const MailboxRow& mb, const std::string& lang) {
+  for (int rounds = 0; rounds < 10 && !call.ended(); ++rounds) {
+    Outcome o = PlayAndWait(call, prompts_->Get(lang, "options_menu"), true);
+    if (o.kind == Outcome::kDone) o = WaitDigit(call, config_.digit_timeout);
+    if (o.kind != Outcome::kDigit) return;
+    Log()->info("{} retrieval: options key {}", call.ctx(), o.digit);
+    switch (o.digit) {
+      case '1':
+        GreetingMenu(call, mb, lang, vpb::SLOT_PERSONAL);
+        break;
+      case '2':
+        GreetingMenu(call, mb, lang, vpb::SLOT_BUSY);
+        break;
+      case '4': {
+        // Cooptel 1.3 / 1.4: 4 then 1 records, 2 removes the temporary greeting.
+        Outcome t = PlayAndWait(call, prompts_->Get(lang, "temporary_menu"), true);
+        if (t.kind == Outcome::kDone) t = WaitDigit(call, config_.digit_timeout);
+        if (t.kind != Outcome::kDigit) return;
+        if (t.digit == '1') {
+          RecordTemporaryGreeting(call, mb, lang);
+        } else if (t.digit == '2') {
+          (void)manager_->RemoveGreeting(mb, vpb::SLOT_TEMPORARY);
+          PlayAndWait(call, prompts_->Get(lang, "temporary_removed"), false);
+        }
+        break;
+      }
+      case '*':
+        return;
+      default:
+        PlayAndWait(call, prompts_->Get(lang, "invalid_choice"), false);
+        break;
+    }
   }
 }
 
@@ -579,7 +742,7 @@ vpb::PlaceCallResponse CallRouter::PlaceCall(sipua::UserAgent* ua, const vpb::Pl
   const std::string lang = !req.language().empty() ? req.language()
                            : mb.ok()               ? manager_->LanguageOf(*mb)
                                                    : "fr";
-  if (req.kind() == vpb::PlaceCallRequest::ANNOUNCEMENT) {
+  if (req.kind() == vpb::PlaceCallRequest::ANNOUNCEMENT || req.kind() == vpb::PlaceCallRequest::REMINDER) {
     PromptList announcement;
     if (!req.announcement_wav().empty()) {
       auto p = media::LoadPromptFromWav(
@@ -596,6 +759,13 @@ vpb::PlaceCallResponse CallRouter::PlaceCall(sipua::UserAgent* ua, const vpb::Pl
         announcement.push_back(media::MakePrompt("greeting", *s));
       }
     }
+    if (announcement.empty() && req.kind() == vpb::PlaceCallRequest::REMINDER) {
+      announcement = prompts_->Get(lang, "reminder_default");
+    }
+    std::vector<std::string> names;
+    for (const auto& p : announcement) names.push_back(p->name);
+    Log()->info("{} {} call to {}: plays [{}]", r.call->ctx(), vpb::PlaceCallRequest::Kind_Name(req.kind()), to,
+                absl::StrJoin(names, ","));
     const int repeat = std::clamp(req.repeat(), 1, 5);
     Spawn(r.call, [this, announcement, repeat](Call& c) {
       for (int i = 0; i < repeat; ++i) {

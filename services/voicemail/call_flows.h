@@ -51,6 +51,8 @@ class CallRouter : public sipua::IncomingCallHandler {
   // The scripts (public for tests).
   void Deposit(sipua::Call& call);
   void Retrieval(sipua::Call& call);
+  // An announcement routing decided (X-Sb-Announcement): answer, play, hang up.
+  void Announce(sipua::Call& call);
 
  private:
   void Spawn(std::shared_ptr<sipua::Call> call, std::function<void(sipua::Call&)> script);
@@ -58,6 +60,18 @@ class CallRouter : public sipua::IncomingCallHandler {
   void RetrievalFor(sipua::Call& call, MailboxRow mailbox, bool ask_pin);
   void PlayMessages(sipua::Call& call, const MailboxRow& mailbox, const std::string& lang, bool only_new);
   void RecordTemporaryGreeting(sipua::Call& call, const MailboxRow& mailbox, const std::string& lang);
+  // Options (key 0, Cooptel 1.3/1.4): the personal and busy greetings, and
+  // the temporary one (4, then 1 record / 2 remove).
+  void OptionsMenu(sipua::Call& call, const MailboxRow& mailbox, const std::string& lang);
+  void GreetingMenu(sipua::Call& call, const MailboxRow& mailbox, const std::string& lang,
+                    vpb::GreetingSlot slot);
+  // Records after the tone until # (or silence, or 2 minutes). nullopt when
+  // the caller hung up or said nothing.
+  std::optional<std::vector<int16_t>> RecordAfterTone(sipua::Call& call, PromptList prompt);
+  // Record, then review: 1 listen, 2 keep, 3 again, * cancel. Stored like an
+  // uploaded greeting. Returns whether one was stored.
+  bool RecordGreeting(sipua::Call& call, const MailboxRow& mailbox, const std::string& lang,
+                      vpb::GreetingSlot slot);
 
   FlowConfig config_;
   VoicemailManager* manager_;

@@ -451,6 +451,50 @@ absl::StatusOr<std::string> PgStore::DeleteMessage(const std::string& message_id
   return blob;
 }
 
+absl::StatusOr<int> PgStore::MarkAllRead(const std::string& mailbox_id, vpb::MessageType type,
+                                         const std::string& line_id) {
+  int n = 0;
+  absl::Status st = pool_->Transact([&](pqxx::work& w) -> absl::Status {
+    int next = 2;
+    std::string sql = absl::StrCat(
+        "UPDATE messages SET is_new = false WHERE mailbox_id::text = $1 AND folder = 1 AND is_new",
+        TypeClause(type, line_id, &next));
+    pqxx::result r =
+        line_id.empty() ? w.exec_params(sql, mailbox_id) : w.exec_params(sql, mailbox_id, line_id);
+    n = static_cast<int>(r.affected_rows());
+    WriteMailboxChanged(w, mailbox_id);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return n;
+}
+
+absl::StatusOr<bool> PgStore::RecordAccess(const std::string& mailbox_id, const std::string& via,
+                                           absl::Duration min_interval) {
+  bool published = false;
+  absl::Status st = pool_->Transact([&](pqxx::work& w) -> absl::Status {
+    // Check and set in one statement: two replicas listing at once publish once.
+    auto r = w.exec_params(
+        "UPDATE mailboxes SET accessed_event_at = now() WHERE id::text = $1 AND (accessed_event_at IS NULL "
+        "OR accessed_event_at <= now() - make_interval(secs => $2)) "
+        "RETURNING tenant_id, user_id, " +
+            Micros("accessed_event_at"),
+        mailbox_id, absl::ToDoubleSeconds(min_interval));
+    published = !r.empty();
+    if (!published) return absl::OkStatus();
+    epb::MailboxAccessed e;
+    e.set_tenant_id(Str(r[0][0]));
+    e.set_user_id(Str(r[0][1]));
+    e.set_mailbox_id(mailbox_id);
+    e.set_via(via);
+    *e.mutable_accessed_at() = Ts(r[0][2]);
+    WriteEvent(w, "mailbox.accessed", e.tenant_id(), e);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return published;
+}
+
 absl::StatusOr<int> PgStore::MoveAllToDeleted(const std::string& mailbox_id, vpb::MessageType type,
                                               const std::string& line_id) {
   int n = 0;

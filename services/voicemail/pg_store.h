@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "pg/pool.h"
 #include "switchboard/voicemail/v1/voicemail.pb.h"
 
@@ -73,6 +74,15 @@ class PgStore {
                                            vpb::Folder folder, std::optional<bool> urgent);
   // Only from DELETED (FAILED_PRECONDITION otherwise). Returns the blob id.
   absl::StatusOr<std::string> DeleteMessage(const std::string& message_id);
+  // C5 "mark all read": every new INBOX message (of `type`, on `line_id`)
+  // becomes heard; one mailbox.changed in the same transaction.
+  absl::StatusOr<int> MarkAllRead(const std::string& mailbox_id, vpb::MessageType type,
+                                  const std::string& line_id);
+  // Publishes mailbox.accessed (via PHONE or PORTAL) unless one was already
+  // published for this mailbox less than `min_interval` ago (zero: always).
+  // Returns whether it was published.
+  absl::StatusOr<bool> RecordAccess(const std::string& mailbox_id, const std::string& via,
+                                    absl::Duration min_interval);
   absl::StatusOr<int> MoveAllToDeleted(const std::string& mailbox_id, vpb::MessageType type,
                                        const std::string& line_id);
   // Permanently removes DELETED messages (or, with all_folders, every one);

@@ -26,6 +26,9 @@ class PromptLibrary {
   // list if unknown (logged once per id), so a missing prompt is silence,
   // not a dropped call.
   PromptList Get(const std::string& lang, const std::string& id) const;
+  bool Has(const std::string& lang, const std::string& id) const {
+    return prompts_.count((lang == "en" ? "en/" : "fr/") + id) > 0;
+  }
   // 0–100 as words; larger numbers digit by digit.
   PromptList Number(const std::string& lang, int n) const;
   PromptList Digits(const std::string& lang, const std::string& digits) const;

@@ -278,6 +278,16 @@ absl::StatusOr<vpb::ListMessagesResponse> VoicemailManager::ListMessages(
   f.limit = size + 1;
   f.offset = offset;
   SB_ASSIGN_OR_RETURN(auto items, store_->ListMessages(mb.mailbox.id(), f));
+  // The owner looking at their INBOX has "accessed" the mailbox (F3 stops
+  // call-outs then); an admin browsing it has not.
+  if (f.folder == vpb::INBOX && !p.user_id.empty() && p.user_id == mb.mailbox.user_id()) {
+    auto published = store_->RecordAccess(mb.mailbox.id(), "PORTAL", config_.portal_access_interval);
+    if (!published.ok()) {
+      core::Logger("voicemail")
+          ->warn("mailbox.accessed for mailbox={} not written: {}", mb.mailbox.id(),
+                 published.status().message());
+    }
+  }
   vpb::ListMessagesResponse out;
   for (size_t i = 0; i < items.size() && static_cast<int>(i) < size; ++i) *out.add_items() = items[i];
   if (static_cast<int>(items.size()) > size) out.set_next_page_token(std::to_string(offset + size));
@@ -315,6 +325,21 @@ absl::StatusOr<int> VoicemailManager::DeleteAll(const core::Principal& p,
                                                 const vpb::DeleteAllMessagesRequest& req) {
   SB_ASSIGN_OR_RETURN(MailboxRow mb, Reachable(p, req.user_id()));
   return store_->MoveAllToDeleted(mb.mailbox.id(), req.type(), req.line_id());
+}
+
+absl::StatusOr<int> VoicemailManager::MarkAllRead(const core::Principal& p,
+                                                  const vpb::MarkAllReadRequest& req) {
+  SB_ASSIGN_OR_RETURN(MailboxRow mb, Reachable(p, req.user_id()));
+  return store_->MarkAllRead(mb.mailbox.id(), req.type(), req.line_id());
+}
+
+void VoicemailManager::NotePhoneAccess(const MailboxRow& mb) {
+  auto published = store_->RecordAccess(mb.mailbox.id(), "PHONE", absl::ZeroDuration());
+  if (!published.ok()) {
+    core::Logger("voicemail")
+        ->warn("mailbox.accessed for mailbox={} not written: {}", mb.mailbox.id(),
+               published.status().message());
+  }
 }
 
 absl::StatusOr<int> VoicemailManager::Purge(const core::Principal& p, const vpb::PurgeMessagesRequest& req) {

@@ -23,6 +23,9 @@ struct ManagerConfig {
   size_t max_upload_bytes = 5 << 20;  // greetings and composed messages
   absl::Duration max_greeting = absl::Minutes(2);
   absl::Duration max_composed = absl::Minutes(10);
+  // The portal lists the INBOX on every page view: mailbox.accessed from it
+  // is published at most this often per mailbox.
+  absl::Duration portal_access_interval = absl::Minutes(1);
 };
 
 struct Content {
@@ -61,6 +64,7 @@ class VoicemailManager {
   absl::StatusOr<vpb::Message> UpdateMessage(const core::Principal& p, const vpb::UpdateMessageRequest& req);
   absl::Status DeleteMessage(const core::Principal& p, const std::string& message_id);
   absl::StatusOr<int> DeleteAll(const core::Principal& p, const vpb::DeleteAllMessagesRequest& req);
+  absl::StatusOr<int> MarkAllRead(const core::Principal& p, const vpb::MarkAllReadRequest& req);
   absl::StatusOr<int> Purge(const core::Principal& p, const vpb::PurgeMessagesRequest& req);
   absl::StatusOr<int> EmptyMailbox(const core::Principal& p, const vpb::EmptyMailboxRequest& req);
   absl::StatusOr<vpb::ForwardMessageResponse> Forward(const core::Principal& p,
@@ -90,6 +94,8 @@ class VoicemailManager {
                                                      bool only_new);
   absl::StatusOr<MessageRow> SetMessageState(const std::string& message_id, std::optional<bool> is_new,
                                              vpb::Folder folder);
+  // The owner logged in by phone: mailbox.accessed (never throttled).
+  void NotePhoneAccess(const MailboxRow& mailbox);
   PgStore* store() { return store_; }
 
  private:

@@ -83,6 +83,9 @@ SB_END
 SB_HANDLER(DeleteAllMessages, DeleteAllMessagesRequest, BulkResponse)
 return FillBulk(manager_->DeleteAll(p, *req), resp);
 SB_END
+SB_HANDLER(MarkAllRead, MarkAllReadRequest, BulkResponse)
+return FillBulk(manager_->MarkAllRead(p, *req), resp);
+SB_END
 SB_HANDLER(PurgeMessages, PurgeMessagesRequest, BulkResponse)
 return FillBulk(manager_->Purge(p, *req), resp);
 SB_END
@@ -112,6 +115,8 @@ if (req->kind() == vpb::PlaceCallRequest::KIND_UNSPECIFIED)
 if (req->kind() == vpb::PlaceCallRequest::NEW_MESSAGES_CALLOUT && req->user_id().empty()) {
   return core::InvalidField("user_id", "a new-messages call-out needs user_id");
 }
+// A reminder may come without a recording (it then says what it is); any
+// other announcement needs something to play.
 if (req->kind() == vpb::PlaceCallRequest::ANNOUNCEMENT &&
     req->announcement_case() == vpb::PlaceCallRequest::ANNOUNCEMENT_NOT_SET) {
   return core::InvalidField("announcement_wav",

@@ -36,6 +36,7 @@ class VoicemailServer final : public vpb::Voicemail::Service {
                               vpb::Message*) override;
   grpc::Status DeleteAllMessages(grpc::ServerContext*, const vpb::DeleteAllMessagesRequest*,
                                  vpb::BulkResponse*) override;
+  grpc::Status MarkAllRead(grpc::ServerContext*, const vpb::MarkAllReadRequest*, vpb::BulkResponse*) override;
   grpc::Status PurgeMessages(grpc::ServerContext*, const vpb::PurgeMessagesRequest*,
                              vpb::BulkResponse*) override;
   grpc::Status ForwardMessage(grpc::ServerContext*, const vpb::ForwardMessageRequest*,

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/escaping.h"
@@ -419,4 +420,239 @@ TEST_CASE("first sign-in confirmation, security e-mail change to both addresses,
   INFO(done.body);
   CHECK(done.status == 204);
   CHECK(Env().SignedIn("0222969570", "Hibou#Gris58!").token().size() > 0);
+}
+
+namespace {
+
+// Follows next_page_token through `path` (with '?' or '&' already there),
+// `size` per page; every item's `key`, in order. Checks the page sizes.
+std::vector<std::string> AllPages(HttpClient& http, const std::string& path, int size, const std::string& key,
+                                  int* pages = nullptr) {
+  std::vector<std::string> out;
+  std::string token;
+  int n = 0;
+  do {
+    HttpResult r =
+        http.Get(absl::StrCat(path, "page_size=", size, token.empty() ? "" : "&page_token=", token));
+    INFO(path << " " << token << " → " << r.body);
+    REQUIRE(r.status == 200);
+    Json j = Json::Parse(r.body);
+    CHECK(j["items"].size() <= size);
+    for (int i = 0; i < j["items"].size(); ++i)
+      out.push_back(j["items." + std::to_string(i) + "." + key].str());
+    token = j["next_page_token"].str();
+    if (!token.empty()) CHECK(j["items"].size() == size);  // only the last page may be short
+    REQUIRE(++n < 1000);
+  } while (!token.empty());
+  if (pages != nullptr) *pages = n;
+  return out;
+}
+
+// A webhook receiver of the test's own (webhook_sink.py), removed with it.
+struct HookSink {
+  std::string dir;
+  int port = 0;
+  sb::testing::Process process;
+  HookSink() {
+    char tmpl[] = "/tmp/sb-hook-XXXXXX";
+    dir = mkdtemp(tmpl);
+    port = sb::testing::FreePort();
+    process = sb::testing::Process(
+        {"/usr/bin/python3", sb::testing::SourceDir() + "/tests/notifications/webhook_sink.py", "--port",
+         std::to_string(port), "--dir", dir},
+        {}, dir + "/sink.log");
+    REQUIRE(sb::testing::WaitForTcp("127.0.0.1", port, absl::Seconds(20)));
+  }
+  ~HookSink() {
+    process.Stop();
+    std::system(absl::StrCat("rm -rf '", dir, "'").c_str());
+  }
+  int Received() const {
+    int n = 0;
+    if (DIR* d = opendir(dir.c_str())) {
+      while (dirent* e = readdir(d)) n += absl::EndsWith(e->d_name, ".req");
+      closedir(d);
+    }
+    return n;
+  }
+};
+
+void PublishTyped(const std::string& topic, const std::string& type) {
+  auto redis = sb::redis::Client::Create({.url = Env().stack().redis().url()}).value();
+  sb::events::Publisher pub(*redis);
+  REQUIRE(pub.Publish(topic, {.type = type, .tenant_id = "t-test", .payload = ""}).ok());
+}
+
+}  // namespace
+
+TEST_CASE("dead letters, deliveries, webhooks and reminders come in pages with next_page_token") {
+  HttpClient op = Operator();
+  // Dead letters of both kinds: three refused e-mails, two events that can't be handled.
+  const std::string tag = Unique("page");
+  Env().SetSmtpRejecting("5xx", true);
+  for (int i = 0; i < 3; ++i) {
+    PublishNotice(sb::events::NewEventId(), "security.signin_locked",
+                  absl::StrCat(tag, "-", i, "@example.com"));
+  }
+  std::vector<std::string> bad_events;
+  {
+    auto redis = sb::redis::Client::Create({.url = Env().stack().redis().url()}).value();
+    sb::events::Publisher pub(*redis);
+    for (int i = 0; i < 2; ++i) {
+      bad_events.push_back(sb::events::NewEventId());
+      REQUIRE(pub.Publish("mailbox", {.id = bad_events.back(),
+                                      .type = "mailbox.message_deposited",
+                                      .tenant_id = "t",
+                                      .payload = "not a protobuf \xff\xff\xff"})
+                  .ok());
+    }
+  }
+  auto listed = [&] {
+    HttpResult r = op.Get("/v1/notifications/dead-letters?page_size=1000");
+    int found = 0;
+    for (int i = 0; i < 3; ++i) found += absl::StrContains(r.body, absl::StrCat(tag, "-", i, "@example.com"));
+    for (const auto& id : bad_events) found += absl::StrContains(r.body, id);
+    return found == 5;
+  };
+  REQUIRE(WaitFor(listed, absl::Seconds(60)));
+  Env().SetSmtpRejecting("5xx", false);
+  const std::vector<std::string> whole = AllPages(op, "/v1/notifications/dead-letters?", 1000, "id");
+  int pages = 0;
+  const std::vector<std::string> paged = AllPages(op, "/v1/notifications/dead-letters?", 2, "id", &pages);
+  CHECK(paged == whole);  // same items, same order, none twice
+  CHECK(pages == static_cast<int>(std::max<size_t>(1, (whole.size() + 1) / 2)));
+  CHECK(std::set<std::string>(paged.begin(), paged.end()).size() == paged.size());
+  // Deliveries first, then events (the pages cross from one to the other).
+  bool seen_event = false, delivery_after_event = false;
+  for (const auto& id : paged) {
+    seen_event |= absl::StartsWith(id, "e-");
+    delivery_after_event |= seen_event && absl::StartsWith(id, "d-");
+  }
+  CHECK(seen_event);
+  CHECK_FALSE(delivery_after_event);
+  HttpResult bad = op.Get("/v1/notifications/dead-letters?page_token=nonsense");
+  CHECK(bad.status == 400);
+  CHECK(Json::Parse(bad.body)["error.field"].str() == "page_token");
+
+  // Deliveries, newest first.
+  REQUIRE(WaitFor([] { return Quiet("security"); }));
+  const std::vector<std::string> deliveries = AllPages(op, "/v1/notifications/deliveries?", 3, "id");
+  CHECK(static_cast<int>(deliveries.size()) ==
+        std::stoi(Env().QueryOne("SELECT count(*) FROM notifications.deliveries")));
+  for (size_t i = 1; i < deliveries.size(); ++i)
+    CHECK(std::stoll(deliveries[i]) < std::stoll(deliveries[i - 1]));
+  CHECK(op.Get("/v1/notifications/deliveries?page_token=-4").status == 400);
+
+  // A user's reminders.
+  HttpClient alice = Alice();
+  std::vector<std::string> created;
+  for (int i = 0; i < 3; ++i) {
+    HttpResult c =
+        alice.Post("/v1/users/me/reminders",
+                   absl::StrCat(R"({"name":"r)", i, R"(","recurrence":"DAILY","time":"0)", i, R"(:15"})"));
+    REQUIRE(c.status == 201);
+    created.push_back(Json::Parse(c.body)["id"].str());
+  }
+  const std::vector<std::string> reminders = AllPages(alice, "/v1/users/me/reminders?", 2, "id", &pages);
+  CHECK(reminders == created);
+  CHECK(pages == 2);
+  for (const auto& id : created) CHECK(alice.Delete("/v1/users/me/reminders/" + id).status == 204);
+
+  // Webhooks.
+  std::vector<std::string> hooks;
+  for (int i = 0; i < 3; ++i) {
+    HttpResult c = op.Post("/v1/webhooks", R"({"url":"https://198.51.100.7/in","event_types":["none.*"]})");
+    INFO(c.body);
+    REQUIRE(c.status == 201);
+    hooks.push_back(Json::Parse(c.body)["webhook.id"].str());
+  }
+  const std::vector<std::string> all_hooks = AllPages(op, "/v1/webhooks?", 1000, "id");
+  CHECK(AllPages(op, "/v1/webhooks?", 2, "id") == all_hooks);
+  for (const auto& id : hooks) {
+    CHECK(std::find(all_hooks.begin(), all_hooks.end(), id) != all_hooks.end());
+    CHECK(op.Delete("/v1/webhooks/" + id).status == 204);
+  }
+}
+
+TEST_CASE("webhook URLs that reach inside the platform are refused, at creation and at delivery") {
+  HttpClient op = Operator();
+  auto refused = [&](const std::string& url, const std::string& why) {
+    HttpResult r = op.Post("/v1/webhooks", absl::StrCat(R"({"url":")", url, R"(","event_types":["*"]})"));
+    INFO(url << " → " << r.body);
+    CHECK(r.status == 400);
+    Json j = Json::Parse(r.body);
+    CHECK(j["error.field"].str() == "url");
+    CHECK(absl::StrContains(j["error.message"].str(), why));
+  };
+  // Never, whatever the operator allows.
+  refused("http://169.254.169.254/latest/meta-data/", "link-local");
+  refused("http://[fe80::1]/", "link-local");
+  refused("http://224.0.0.251/", "multicast");
+  refused("http://0.0.0.0:8080/", "unspecified");
+  refused("ftp://hooks.example.com/in", "http:// or https://");
+  refused("file:///etc/passwd", "http:// or https://");
+  refused("hooks.example.com/in", "url");
+
+  // A receiver on loopback, registered while private targets are allowed
+  // (this environment's --webhook_allow_private).
+  HookSink sink;
+  HttpResult created =
+      op.Post("/v1/webhooks", absl::StrCat(R"({"url":"http://127.0.0.1:)", sink.port,
+                                           R"(/hook","event_types":["notify.guard_test"]})"));
+  INFO(created.body);
+  REQUIRE(created.status == 201);
+  const std::string hook_id = Json::Parse(created.body)["webhook.id"].str();
+  PublishTyped("notify", "notify.guard_test");
+  REQUIRE(WaitFor([&] { return sink.Received() == 1; }));
+
+  // Without the flag: loopback and private addresses are refused when
+  // registering, and the registered one is refused when delivering.
+  Env().RestartNotificationsWith({"--webhook_allow_private=false"});
+  refused(absl::StrCat("http://127.0.0.1:", sink.port, "/hook"), "loopback");
+  refused("http://localhost:8080/", "loopback");
+  refused("http://10.20.30.40/", "private");
+  refused("http://192.168.1.1/", "private");
+  refused("http://[fd00::1]/", "private");
+  PublishTyped("notify", "notify.guard_test");
+  REQUIRE(WaitFor([&] {
+    return Env()
+               .QueryOne(
+                   "SELECT last_error FROM notifications.deliveries WHERE channel = 'WEBHOOK' AND "
+                   "event_type = 'notify.guard_test' AND state = 'failed'")
+               .find("loopback") != std::string::npos;
+  }));
+  CHECK(sink.Received() == 1);  // nothing more reached it
+  Env().RestartNotificationsWith({});
+
+  // A redirect is not followed (it could point anywhere): a dead letter.
+  HookSink target;
+  std::ofstream(sink.dir + "/redirect") << "http://127.0.0.1:" << target.port << "/elsewhere";
+  PublishTyped("notify", "notify.guard_test");
+  REQUIRE(WaitFor([&] {
+    return Env().QueryOne(
+               "SELECT count(*) FROM notifications.deliveries WHERE channel = 'WEBHOOK' AND "
+               "event_type = 'notify.guard_test' AND state = 'failed' AND last_error LIKE '%redirect%not "
+               "followed%'") == "1";
+  }));
+  CHECK(target.Received() == 0);
+  CHECK(op.Delete("/v1/webhooks/" + hook_id).status == 204);
+}
+
+TEST_CASE("the OpenAPI document shows action links as a GET page and a POST that runs them") {
+  HttpClient anon(Env().stack().http_base());
+  HttpResult r = anon.Get("/v1/openapi.json");
+  REQUIRE(r.status == 200);
+  Json doc = Json::Parse(r.body);
+  REQUIRE(doc.valid());
+  CHECK(doc.has("paths./v1/actions/{token}.get.responses.200.content.text/html"));
+  CHECK(doc.has("paths./v1/actions/{token}.get.responses.410"));
+  CHECK(doc.has("paths./v1/actions/{token}.post.responses.200.content.application/json"));
+  CHECK(doc.has("paths./v1/actions/{token}.post.responses.403"));
+  CHECK(doc.has("components.responses.Gone"));
+  for (const char* list : {"/v1/notifications/dead-letters", "/v1/notifications/deliveries", "/v1/webhooks",
+                           "/v1/users/{user_id}/reminders"}) {
+    INFO(list);
+    CHECK(absl::StrContains(doc[absl::StrCat("paths.", list, ".get.parameters")].value().DebugString(),
+                            "page_token"));
+  }
 }

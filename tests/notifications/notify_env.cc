@@ -46,7 +46,8 @@ bool WaitFor(const std::function<bool()>& pred, absl::Duration timeout) {
   return pred();
 }
 
-NotifyEnv::NotifyEnv(std::vector<std::string> flags, StackOptions stack) : flags_(std::move(flags)) {
+NotifyEnv::NotifyEnv(std::vector<std::string> flags, StackOptions stack)
+    : flags_(flags), initial_flags_(std::move(flags)) {
   char tmpl[] = "/tmp/sb-notify-XXXXXX";
   dir_ = mkdtemp(tmpl);
   mail_dir_ = dir_ + "/mail";
@@ -58,6 +59,14 @@ NotifyEnv::NotifyEnv(std::vector<std::string> flags, StackOptions stack) : flags
   stack_ = std::make_unique<Stack>(std::move(stack));
   StartSmtp();
   StartNotifications();
+  // The gateway started first and found no notifications service: its
+  // channel is in gRPC's reconnect backoff, where calls fail at once. Tests
+  // start once it has reconnected.
+  HttpClient http(stack_->http_base());
+  const bool reachable = WaitFor(
+      [&] { return Json::Parse(http.Get("/v1/health").body)["services.notifications"].str() == "SERVING"; },
+      absl::Seconds(150));
+  if (!reachable) Fail("the gateway never reached notifications", notifications_);
 }
 
 NotifyEnv::~NotifyEnv() {
@@ -88,9 +97,11 @@ void NotifyEnv::StartNotifications() {
                "VOICEMAIL_ADDR=" + (voicemail_ ? stack_->voicemail_addr() : std::string("127.0.0.1:1")),
                absl::StrCat("SB_SMTP_URL=smtp://127.0.0.1:", smtp_port_), "SB_SMTP_STARTTLS=off",
                "SB_SMTP_FROM=Switchboard <noreply@switchboard.test>",
-               std::string("SB_LINK_SECRET=") + kLinkSecret, "SB_PUBLIC_URL=" + stack_->http_base(),
-               "SB_RETRY_BASE=300ms", "SB_RETRY_MAX=1s", "SB_EVENT_RETRY_BACKOFF=500ms",
-               "SB_EVENT_MAX_DELIVERIES=3", "SB_SMTP_TIMEOUT=10s", "SB_LOG_LEVEL=info"},
+               // The webhook receivers of the tests listen on loopback.
+               "SB_WEBHOOK_ALLOW_PRIVATE=true", std::string("SB_LINK_SECRET=") + kLinkSecret,
+               "SB_PUBLIC_URL=" + stack_->http_base(), "SB_RETRY_BASE=300ms", "SB_RETRY_MAX=1s",
+               "SB_EVENT_RETRY_BACKOFF=500ms", "SB_EVENT_MAX_DELIVERIES=3", "SB_SMTP_TIMEOUT=10s",
+               "SB_LOG_LEVEL=info"},
               dir_ + "/notifications.log");
   if (!WaitForTcp("127.0.0.1", notifications_port_, absl::Seconds(30))) {
     Fail("notifications did not start", notifications_);
@@ -102,6 +113,12 @@ void NotifyEnv::RestartNotifications(bool crash) {
     notifications_.Kill();
   else
     notifications_.Stop();
+  StartNotifications();
+}
+
+void NotifyEnv::RestartNotificationsWith(std::vector<std::string> flags) {
+  flags_ = flags.empty() ? initial_flags_ : std::move(flags);
+  notifications_.Stop();
   StartNotifications();
 }
 

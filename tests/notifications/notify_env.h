@@ -44,6 +44,9 @@ class NotifyEnv {
   void StopSmtp();
   void StartNotifications();
   void RestartNotifications(bool crash);
+  // Restarts it with these flags instead of the constructor's (empty: back
+  // to the constructor's).
+  void RestartNotificationsWith(std::vector<std::string> flags);
   // Creates or removes DIR/reject-4xx or reject-5xx.
   void SetSmtpRejecting(const std::string& mode, bool on);
 
@@ -60,7 +63,7 @@ class NotifyEnv {
   std::string QueryOne(const std::string& sql);
 
  private:
-  std::vector<std::string> flags_;
+  std::vector<std::string> flags_, initial_flags_;
   bool voicemail_ = false;
   std::unique_ptr<Stack> stack_;
   std::string dir_, mail_dir_;

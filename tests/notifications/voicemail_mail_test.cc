@@ -4,8 +4,10 @@
 // aiosmtpd sink, and a SIPp UAS answering the reminder's call.
 #include <grpcpp/client_context.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -18,6 +20,9 @@
 #include "core/server.h"
 #include "core/status.h"
 #include "events/event.h"
+#include "events/publisher.h"
+#include "redis/client.h"
+#include "switchboard/events/v1/events.pb.h"
 #include "switchboard/voicemail/v1/voicemail.grpc.pb.h"
 #include "tests/notifications/notify_env.h"
 
@@ -178,7 +183,7 @@ TEST_CASE("do not keep the original: removed only once the SMTP server accepted 
   CHECK(mail->attachments.size() == 1);
 }
 
-TEST_CASE("action links mark read and delete, for that user only") {
+TEST_CASE("action links: GET only shows a confirmation page, POST runs the action once") {
   const std::string to = "links-" + sb::events::NewEventId().substr(0, 8) + "@example.com";
   SetForward(to, /*keep_original=*/true);
   vpb::Message msg = Deposit("0611223344");
@@ -190,20 +195,180 @@ TEST_CASE("action links mark read and delete, for that user only") {
   REQUIRE(absl::StrContains(del, "/v1/actions/"));
   HttpClient http(Env().stack().http_base());  // no session: the link is the authority
   CHECK(GetMessage(msg.id()).new_());
-  HttpResult r = http.Get(PathOf(mark));
+
+  // What a mail scanner (or the user's click) does: GET. A page in the
+  // e-mail's language naming the action, with a form that posts back.
+  HttpResult page = http.Request("GET", PathOf(mark), "", {"Accept: text/html"});
+  INFO(page.body);
+  REQUIRE(page.status == 200);
+  CHECK(absl::StartsWith(page.Header("content-type"), "text/html"));
+  CHECK(absl::StrContains(page.body, "<html lang=\"fr\""));
+  CHECK(absl::StrContains(page.body, "Marquer le message comme lu"));
+  CHECK(absl::StrContains(page.body, "<form method=\"post\">"));
+  CHECK(page.Header("referrer-policy") == "no-referrer");
+  CHECK(page.Header("cache-control") == "no-store");
+  // Fetched twice, as scanners do: still new.
+  CHECK(http.Get(PathOf(mark)).status == 200);
+  CHECK(GetMessage(msg.id()).new_());
+  // The preview as JSON says what it would do.
+  Json preview = Json::Parse(http.Request("GET", PathOf(mark), "", {"Accept: application/json"}).body);
+  CHECK(preview["action"].str() == "MARK_READ");
+  CHECK(preview["language"].str() == "fr");
+  CHECK(preview["message_id"].str() == msg.id());
+  CHECK_FALSE(preview["already_done"].boolean());
+
+  // The button: POST runs it.
+  HttpResult r = http.Request("POST", PathOf(mark), "", {"Accept: application/json"});
   INFO(mark << " → " << r.error << " " << r.body);
   REQUIRE(r.status == 200);
-  CHECK(Json::Parse(r.body)["action"].str() == "MARK_READ");
+  Json done = Json::Parse(r.body);
+  CHECK(done["action"].str() == "MARK_READ");
+  CHECK(done["affected"].num() == 1);
+  CHECK_FALSE(done["already_done"].boolean());
   CHECK_FALSE(GetMessage(msg.id()).new_());
-  // A tampered token is refused and changes nothing.
+  // Again: answered clearly, nothing done.
+  HttpResult again = http.Request("POST", PathOf(mark), "", {"Accept: application/json"});
+  INFO(again.body);
+  REQUIRE(again.status == 200);
+  CHECK(Json::Parse(again.body)["already_done"].boolean());
+  CHECK(Json::Parse(again.body)["done_at"].str() == done["done_at"].str());
+  HttpResult again_page = http.Request("POST", PathOf(mark), "", {"Accept: text/html"});
+  CHECK(again_page.status == 200);
+  CHECK(absl::StrContains(again_page.body, "Ce lien a déjà été utilisé"));
+  HttpResult used_preview = http.Request("GET", PathOf(mark), "", {"Accept: text/html"});
+  CHECK(absl::StrContains(used_preview.body, "Ce lien a déjà été utilisé"));
+  CHECK_FALSE(absl::StrContains(used_preview.body, "<form"));
+
+  // A tampered token is refused, by GET and POST, and changes nothing.
   std::string forged = PathOf(del);
   forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
-  CHECK(http.Get(forged).status >= 400);
+  HttpResult bad_page = http.Request("GET", forged, "", {"Accept: text/html", "Accept-Language: fr-FR"});
+  CHECK(bad_page.status == 403);
+  CHECK(absl::StrContains(bad_page.body, "Lien non valide"));
+  HttpResult bad = http.Request("POST", forged, "", {"Accept: application/json"});
+  CHECK(bad.status == 403);
+  CHECK(Json::Parse(bad.body)["error.field"].str() == "token");
   CHECK(GetMessage(msg.id()).folder() == vpb::INBOX);
-  r = http.Get(PathOf(del));
+
+  // Delete, through the page's form as a browser posts it.
+  r = http.Request("POST", PathOf(del), "",
+                   {"Accept: text/html", "Content-Type: application/x-www-form-urlencoded"});
   INFO(r.body);
   REQUIRE(r.status == 200);
+  CHECK(absl::StrContains(r.body, "Le message a été supprimé"));
   CHECK(GetMessage(msg.id()).folder() == vpb::DELETED);
+
+  // Open the mailbox: changes nothing, so a GET may redirect at once.
+  const std::string open = Link(*mail, "Ouvrir la messagerie");
+  HttpResult redirect = http.Get(PathOf(open));
+  CHECK(redirect.status == 302);
+  CHECK(absl::StrContains(redirect.Header("location"), "/#/messages"));
+}
+
+TEST_CASE("an expired action link answers 410 and changes nothing") {
+  vpb::Message msg = Deposit("0611229988");
+  // Signed with the platform's link secret, expired a minute ago.
+  const std::string claims =
+      absl::StrCat("v2|MARK_READ|", Alice().tenant, "|", Alice().user, "|", msg.id(), "|",
+                   absl::ToUnixSeconds(absl::Now() - absl::Minutes(1)), "|en|00ff");
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  HMAC(EVP_sha256(), NotifyEnv::kLinkSecret, static_cast<int>(std::strlen(NotifyEnv::kLinkSecret)),
+       reinterpret_cast<const unsigned char*>(claims.data()), claims.size(), mac, &mac_len);
+  const std::string token =
+      absl::WebSafeBase64Escape(claims) + "." +
+      absl::WebSafeBase64Escape(absl::string_view(reinterpret_cast<char*>(mac), mac_len));
+  HttpClient http(Env().stack().http_base());
+  HttpResult page = http.Request("GET", "/v1/actions/" + token, "", {"Accept: text/html"});
+  CHECK(page.status == 410);
+  CHECK(absl::StrContains(page.body, "This link has expired"));
+  HttpResult r = http.Request("POST", "/v1/actions/" + token, "", {"Accept: application/json"});
+  INFO(r.body);
+  CHECK(r.status == 410);
+  CHECK(Json::Parse(r.body)["error.field"].str() == "token");
+  CHECK(GetMessage(msg.id()).new_());
+  // Garbage is a 400.
+  CHECK(http.Request("POST", "/v1/actions/not-a-token", "", {"Accept: application/json"}).status == 400);
+}
+
+TEST_CASE("the mark-all-read link marks every new message heard in one call") {
+  const std::string to = "all-" + sb::events::NewEventId().substr(0, 8) + "@example.com";
+  SetForward(to, /*keep_original=*/true);
+  vpb::Message first = Deposit("0611000001");
+  vpb::Message second = Deposit("0611000002");
+  // The e-mails of these two messages (an earlier case's deposit may still
+  // be planned with this address).
+  std::vector<Mail> mails;
+  REQUIRE(WaitFor([&] {
+    mails.clear();
+    for (auto& m : Env().MailsFor(to)) {
+      if (absl::StrContains(m.text, "0611000001") || absl::StrContains(m.text, "0611000002"))
+        mails.push_back(std::move(m));
+    }
+    return mails.size() == 2;
+  }));
+  const std::string all = Link(mails[0], "Marquer tous les messages comme lus");
+  REQUIRE(absl::StrContains(all, "/v1/actions/"));
+  CHECK(GetMessage(first.id()).new_());
+  CHECK(GetMessage(second.id()).new_());
+  HttpClient http(Env().stack().http_base());
+  HttpResult r = http.Request("POST", PathOf(all), "", {"Accept: application/json"});
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(Json::Parse(r.body)["action"].str() == "MARK_ALL_READ");
+  CHECK(Json::Parse(r.body)["affected"].num() >= 2);
+  CHECK_FALSE(GetMessage(first.id()).new_());
+  CHECK_FALSE(GetMessage(second.id()).new_());
+  // The other e-mail's link is its own: not used up by this one.
+  const std::string other = Link(mails[1], "Marquer tous les messages comme lus");
+  REQUIRE(other != all);
+  HttpResult r2 = http.Request("POST", PathOf(other), "", {"Accept: application/json"});
+  REQUIRE(r2.status == 200);
+  CHECK_FALSE(Json::Parse(r2.body)["already_done"].boolean());
+  CHECK(Json::Parse(r2.body)["affected"].num() == 0);
+}
+
+TEST_CASE(
+    "do not store on server (C1): e-mailed, then removed for good only once the SMTP server accepted it") {
+  const std::string to = "nostore-" + sb::events::NewEventId().substr(0, 8) + "@example.com";
+  SetForward(to, /*keep_original=*/true);
+  {
+    vpb::UpdateMessageSettingsRequest req;
+    req.set_user_id(Alice().user);
+    req.mutable_settings()->set_do_not_store(true);
+    req.mutable_update_mask()->add_paths("do_not_store");
+    Call(&vpb::Voicemail::Stub::UpdateMessageSettings, req);
+  }
+  Env().StopSmtp();
+  vpb::Message msg = Deposit("0698761111");
+  REQUIRE(WaitFor([&] {
+    return Env().QueryOne(absl::StrCat("SELECT attempts FROM notifications.deliveries WHERE recipient = '",
+                                       to, "' AND attempts >= 2 AND state = 'pending'")) != "";
+  }));
+  // Not delivered yet: the message is still there, in the inbox.
+  CHECK(GetMessage(msg.id()).folder() == vpb::INBOX);
+  Env().StartSmtp();
+  auto mail = Env().WaitMail(to, "Nouveau message vocal");
+  REQUIRE(mail);
+  REQUIRE(mail->attachments.size() == 1);
+  // Accepted: gone for good (not in the Deleted tab).
+  REQUIRE(WaitFor([&] {
+    auto stub = Voicemail();
+    grpc::ClientContext ctx;
+    ctx.set_deadline(sb::core::DeadlineIn(absl::Seconds(10)));
+    sb::core::AttachPrincipal(&ctx, sb::core::Principal::System());
+    vpb::GetMessageRequest req;
+    req.set_message_id(msg.id());
+    vpb::Message out;
+    return stub->GetMessage(&ctx, req, &out).error_code() == grpc::StatusCode::NOT_FOUND;
+  }));
+  {
+    vpb::UpdateMessageSettingsRequest req;
+    req.set_user_id(Alice().user);
+    req.mutable_settings()->set_do_not_store(false);
+    req.mutable_update_mask()->add_paths("do_not_store");
+    Call(&vpb::Voicemail::Stub::UpdateMessageSettings, req);
+  }
 }
 
 TEST_CASE("new-message notices (F2): all voicemail by e-mail, urgent ones also to an e-mail-to-SMS address") {
@@ -257,6 +422,11 @@ TEST_CASE("a reminder due in a few seconds calls a SIPp UAS and is then removed"
   INFO(log.str());
   INFO(Env().notifications().LogTail());
   CHECK(std::regex_search(log.str(), std::regex(R"(Successful call\s*\|\s*\d+\s*\|\s*1)")));
+  // Nothing was recorded for it: the reminder says what it is, in Alice's language.
+  CHECK(WaitFor([&] {
+    return std::regex_search(Env().stack().voicemail().LogTail(20000),
+                             std::regex(R"(REMINDER call to sip:alarm@[^ ]+: plays \[(fr|en)/reminder_default\])"));
+  }));
   REQUIRE(WaitFor([&] { return !absl::StrContains(alice.Get("/v1/users/me/reminders").body, id); }));
 }
 
@@ -287,6 +457,57 @@ TEST_CASE("a new voicemail triggers a call-out (F3) through voicemail's user age
     return Env().QueryOne(absl::StrCat("SELECT last_result FROM notifications.callouts WHERE message_id = '",
                                        msg.id(), "' AND next_run_at IS NULL")) == "ANSWERED";
   }));
+  REQUIRE(alice.Patch("/v1/users/me/notification-settings", R"({"call_out":{"enabled":false}})").status ==
+          200);
+}
+
+TEST_CASE("pending call-outs (F3) stop when the mailbox is accessed, by phone or in the portal") {
+  HttpClient alice = Env().SignedIn("0222969569", "Alice!Portal42");
+  // A call-out half an hour after each message: still pending during the test.
+  HttpResult r = alice.Patch(
+      "/v1/users/me/notification-settings",
+      R"({"call_out":{"enabled":true,"number":"sip:callout@127.0.0.1:9","normal_delay_min":30,"urgent_delay_min":30,"retry_count":2,"retry_interval_min":30}})");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  auto pending = [](const std::string& message_id) {
+    return Env().QueryOne(absl::StrCat("SELECT count(*) FROM notifications.callouts WHERE message_id = '",
+                                       message_id, "' AND next_run_at IS NOT NULL"));
+  };
+  auto stopped = [](const std::string& message_id) {
+    return Env().QueryOne(absl::StrCat("SELECT last_result FROM notifications.callouts WHERE message_id = '",
+                                       message_id, "' AND next_run_at IS NULL")) == "STOPPED";
+  };
+
+  // By phone: voicemail publishes mailbox.accessed on the "mailbox" topic
+  // when the owner logs in; here it is published as voicemail does.
+  vpb::Message by_phone = Deposit("0633333301");
+  REQUIRE(WaitFor([&] { return pending(by_phone.id()) == "1"; }));
+  CHECK(GetMessage(by_phone.id()).new_());  // still new: mailbox.changed alone would not stop it
+  {
+    auto redis = sb::redis::Client::Create({.url = Env().stack().redis().url()}).value();
+    sb::events::Publisher pub(*redis);
+    switchboard::events::v1::MailboxAccessed a;
+    a.set_tenant_id(Alice().tenant);
+    a.set_user_id(Alice().user);
+    a.set_via("PHONE");
+    a.mutable_accessed_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+    REQUIRE(pub.Publish("mailbox", {.type = "mailbox.accessed",
+                                    .tenant_id = Alice().tenant,
+                                    .payload = a.SerializeAsString()})
+                .ok());
+  }
+  REQUIRE(WaitFor([&] { return stopped(by_phone.id()); }));
+
+  // In the portal: the owner lists the INBOX, voicemail publishes the event.
+  vpb::Message by_portal = Deposit("0633333302");
+  REQUIRE(WaitFor([&] { return pending(by_portal.id()) == "1"; }));
+  HttpResult list = alice.Get("/v1/users/me/messages");
+  INFO(list.body);
+  REQUIRE(list.status == 200);
+  INFO(Env().notifications().LogTail());
+  REQUIRE(WaitFor([&] { return stopped(by_portal.id()); }));
+  CHECK(GetMessage(by_portal.id()).new_());
+
   REQUIRE(alice.Patch("/v1/users/me/notification-settings", R"({"call_out":{"enabled":false}})").status ==
           200);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A webhook receiver for the notifications tests: every POST is stored as
 DIR/<n>.req, the lower-cased headers ("name: value" lines), an empty line,
-then the body as received. Answers 204, or 503 while DIR/fail exists.
+then the body as received. Answers 204, or 503 while DIR/fail exists, or a
+307 redirect to the URL DIR/redirect holds while it exists (nothing stored).
 
     webhook_sink.py --port 8099 --dir DIR
 """
@@ -19,6 +20,14 @@ def make_handler(directory):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             if os.path.exists(os.path.join(directory, "fail")):
                 self.send_response(503)
+                self.end_headers()
+                return
+            redirect = os.path.join(directory, "redirect")
+            if os.path.exists(redirect):
+                with open(redirect) as f:
+                    location = f.read().strip()
+                self.send_response(307)
+                self.send_header("Location", location)
                 self.end_headers()
                 return
             n = next(seq)

@@ -429,6 +429,7 @@ void ProxyEnv::StartEdge() {
       "--routing_timeout_ms=3000",  // CI machines are slow; the fallback test stops routing outright
       "--fallback_ring_s=5",
       "--retry_after_s=7",
+      "--max_pending_setups=8",  // the overload test's bound
       absl::StrCat("--voicemail_sip_uri=sip:voicemail@127.0.0.1:", voicemail_port_),
       absl::StrCat("--static_trunks=test-trunk|", tenant_id_, "|127.0.0.1:", trunk_port_,
                    "|sip:127.0.0.1:", carrier_port_),

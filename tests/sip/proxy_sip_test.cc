@@ -2,14 +2,22 @@
 // real edge, routing, profiles, PostgreSQL and Redis (proxy_env.h). Each case
 // sets Bruno's (4002) call settings through routing's API, registers SIPp
 // UASes as his phones, and lets Alice (4001) or the trunk call him.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <fstream>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "events/publisher.h"
 #include "services/edge/line_calls.h"
+#include "sip/digest.h"
 #include "switchboard/events/v1/events.pb.h"
 #include "tests/sip/proxy_env.h"
 #include "tests/sip/sip_env.h"
@@ -529,6 +537,222 @@ TEST_CASE("distinctive ring sets Alert-Info and a withheld number leaves with Pr
   REQUIRE(invites.size() == 1);
   CHECK(HeaderOf(invites[0], "Privacy") == "id");
   CHECK(absl::StrContains(HeaderOf(invites[0], "P-Asserted-Identity"), Env().alice().number_e164));
+}
+
+// Overload control: the test's edge runs with --max_pending_setups=8.
+// Routing frozen (SIGSTOP) keeps every call in setup until the routing
+// timeout (3 s): of 12 calls placed at 10/s, the first 8 wait, the last 4
+// are refused at once with 503 and Retry-After, statelessly. Once routing
+// runs again, calls go through.
+TEST_CASE("past its bound of calls in setup the edge answers 503 with Retry-After", "[proxy][overload]") {
+  Fresh();  // Bruno has no phone: the 8 waiting calls end 480 in the fallback
+  const int routing = Env().stack().routing().pid();
+  REQUIRE(kill(routing, SIGSTOP) == 0);
+  Sipp burst = Env().StartUac({.dialed = "0222969570", .expect = "503", .calls = 12, .limit = 12, .trunk = true,
+                               .from_user = "0299000001"});
+  burst.Wait();
+  kill(routing, SIGCONT);
+  const std::string messages = burst.Messages();
+  size_t refused = 0;
+  for (size_t at = 0; (at = messages.find("SIP/2.0 503 Overloaded", at)) != std::string::npos; ++at) ++refused;
+  INFO(messages.substr(0, 4000));
+  CHECK(refused == 4);
+  CHECK(absl::StrContains(messages, "Retry-After: 2"));
+  CHECK(absl::StrContains(Env().EdgeLog(), "overloaded (8 calls in setup"));
+
+  Sipp bruno = Env().StartUas({.behaviour = "answer"});
+  Env().RegisterPhone(Env().bruno(), {bruno.port});
+  Sipp alice = Env().StartUac({.dialed = "4002", .expect = "answer"});
+  Expect(alice, "alice after the burst");
+  Expect(bruno, "bruno's phone");
+}
+
+namespace {
+
+// A bare UDP user agent on a port of our choosing: what SIPp can't do here,
+// hold back an ACK and count the 200s that arrive meanwhile.
+class RawPhone {
+ public:
+  explicit RawPhone(int port) : fd_(socket(AF_INET, SOCK_DGRAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    bound_ = fd_ >= 0 && bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~RawPhone() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool bound() const { return bound_; }
+  void SendTo(int port, const std::string& text) {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    sendto(fd_, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  }
+  // Every message received within `wait`.
+  std::vector<std::string> Receive(absl::Duration wait) {
+    std::vector<std::string> out;
+    const absl::Time deadline = absl::Now() + wait;
+    while (absl::Now() < deadline) {
+      timeval tv{0, 20000};
+      setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      char buf[65536];
+      const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n > 0) out.emplace_back(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+
+ private:
+  int fd_;
+  bool bound_ = false;
+};
+
+std::string Unbracket(std::string v) {
+  if (const size_t lt = v.find('<'); lt != std::string::npos) v = v.substr(lt + 1, v.find('>', lt) - lt - 1);
+  return v;
+}
+
+}  // namespace
+
+// RFC 3261 §16.7 step 10 / RFC 6026: the callee's phone retransmits its 200
+// until the caller's ACK arrives; the edge's branch is closed by then, and
+// those 200s must still be relayed (statelessly, along the Via) or a caller
+// that lost the first one never connects. The caller here holds its ACK
+// back for 1.6 s and must see the phone's retransmissions (0.5 s, 1.5 s).
+TEST_CASE("a 200 retransmitted after the branch closed is relayed statelessly to the caller", "[proxy]") {
+  Fresh();
+  Sipp bruno = Env().StartUas({.behaviour = "answer", .ring_ms = 20});
+  Env().RegisterPhone(Env().bruno(), {bruno.port});
+  RawPhone trunk(Env().trunk_port());
+  REQUIRE(trunk.bound());
+  const int edge = Env().edge_port();
+  const std::string me = absl::StrCat("127.0.0.1:", Env().trunk_port());
+  const std::string call_id = absl::StrCat("stray-2xx-", absl::ToUnixNanos(absl::Now()), "@carrier.example");
+  const std::string from = "<sip:0299000002@carrier.example>;tag=stray-caller";
+  const std::string sdp = "v=0\r\no=c 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                          "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+  trunk.SendTo(edge, absl::StrCat("INVITE sip:0222969570@127.0.0.1:", edge, " SIP/2.0\r\n",
+                                  "Via: SIP/2.0/UDP ", me, ";branch=z9hG4bK-stray-inv;rport\r\n",
+                                  "From: ", from, "\r\nTo: <sip:0222969570@127.0.0.1>\r\n",
+                                  "Call-ID: ", call_id, "\r\nCSeq: 1 INVITE\r\n",
+                                  "Contact: <sip:0299000002@", me, ">\r\nMax-Forwards: 70\r\n",
+                                  "Content-Type: application/sdp\r\nContent-Length: ", sdp.size(), "\r\n\r\n", sdp));
+  std::string first_200;
+  int oks = 0;
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (first_200.empty() && absl::Now() < give_up) {
+    for (const std::string& m : trunk.Receive(absl::Milliseconds(100))) {
+      if (absl::StartsWith(m, "SIP/2.0 200") && absl::StrContains(m, "INVITE")) {
+        ++oks;
+        if (first_200.empty()) first_200 = m;
+      }
+    }
+  }
+  REQUIRE_FALSE(first_200.empty());
+  for (const std::string& m : trunk.Receive(absl::Milliseconds(1600))) {
+    if (absl::StartsWith(m, "SIP/2.0 200") && absl::StrContains(m, "INVITE")) ++oks;
+  }
+  INFO(first_200);
+  CHECK(oks >= 2);
+
+  // The dialog goes on through the edge: ACK and BYE by the Record-Route.
+  const std::string target = Unbracket(HeaderOf(first_200, "Contact"));
+  const std::string route = HeaderOf(first_200, "Record-Route");
+  const std::string to = HeaderOf(first_200, "To");
+  auto in_dialog = [&](const std::string& method, int cseq, const std::string& branch) {
+    return absl::StrCat(method, " ", target, " SIP/2.0\r\nVia: SIP/2.0/UDP ", me, ";branch=", branch,
+                        ";rport\r\nRoute: ", route, "\r\nFrom: ", from, "\r\nTo: ", to, "\r\nCall-ID: ", call_id,
+                        "\r\nCSeq: ", cseq, " ", method, "\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+  };
+  trunk.SendTo(edge, in_dialog("ACK", 1, "z9hG4bK-stray-ack"));
+  trunk.Receive(absl::Milliseconds(200));
+  trunk.SendTo(edge, in_dialog("BYE", 2, "z9hG4bK-stray-bye"));
+  bool bye_ok = false;
+  for (const std::string& m : trunk.Receive(absl::Seconds(2))) {
+    bye_ok = bye_ok || (absl::StartsWith(m, "SIP/2.0 200") && absl::StrContains(m, "BYE"));
+  }
+  CHECK(bye_ok);
+  Expect(bruno, "bruno's phone");
+}
+
+namespace {
+
+// The first final response to an INVITE among `messages`, e.g.
+// "SIP/2.0 407 Proxy Authentication Required…"; "" when none.
+std::string FinalToInvite(const std::vector<std::string>& messages) {
+  for (const std::string& m : messages) {
+    if (absl::StartsWith(m, "SIP/2.0 ") && !absl::StartsWith(m, "SIP/2.0 1") &&
+        absl::StrContains(HeaderOf(m, "CSeq"), "INVITE")) {
+      return m;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+// The nonce-count replay guard covers INVITE as it covers REGISTER: a
+// captured Proxy-Authorization (same nonce, same nc) played again in a new
+// INVITE gets a fresh challenge (407, stale=true) instead of a call; the
+// next nc with that nonce is accepted.
+TEST_CASE("an INVITE replaying a nonce-count gets a stale 407, the next count is accepted", "[proxy]") {
+  Fresh();
+  const Phone& alice = Env().alice();
+  const int port = testing::FreePort();
+  RawPhone phone(port);
+  REQUIRE(phone.bound());
+  const std::string me = absl::StrCat("127.0.0.1:", port);
+  const std::string uri = absl::StrCat("sip:4999@", alice.domain);
+  auto invite = [&](const std::string& call_id, const std::string& authorization) {
+    return absl::StrCat("INVITE ", uri, " SIP/2.0\r\nVia: SIP/2.0/UDP ", me, ";branch=z9hG4bK-", call_id,
+                        ";rport\r\nFrom: <sip:", alice.sip_user, "@", alice.domain, ">;tag=nc-", call_id,
+                        "\r\nTo: <", uri, ">\r\nCall-ID: ", call_id, "\r\nCSeq: 1 INVITE\r\nContact: <sip:",
+                        alice.sip_user, "@", me, ">\r\nMax-Forwards: 70\r\n", authorization,
+                        "Content-Length: 0\r\n\r\n");
+  };
+  const std::string stamp = absl::StrCat(absl::ToUnixNanos(absl::Now()));
+  phone.SendTo(Env().edge_port(), invite("nc-0-" + stamp, ""));
+  const std::string challenge = FinalToInvite(phone.Receive(absl::Seconds(1)));
+  REQUIRE(absl::StartsWith(challenge, "SIP/2.0 407"));
+  const std::string offer = HeaderOf(challenge, "Proxy-Authenticate");
+  const size_t n0 = offer.find("nonce=\"") + 7;
+  const std::string nonce = offer.substr(n0, offer.find('"', n0) - n0);
+  auto credentials = [&](uint32_t nc) {
+    sip::DigestCredentials c;
+    c.username = alice.sip_user;
+    c.realm = alice.domain;
+    c.nonce = nonce;
+    c.uri = uri;
+    c.qop = "auth";
+    c.nc = absl::StrFormat("%08x", nc);
+    c.cnonce = "9b7d3a11";
+    const std::string ha1 = sip::DigestHa1(sip::DigestAlgorithm::kMd5, alice.sip_user, alice.domain, alice.password);
+    return absl::StrCat("Proxy-Authorization: Digest username=\"", alice.sip_user, "\", realm=\"", alice.domain,
+                        "\", nonce=\"", nonce, "\", uri=\"", uri, "\", response=\"",
+                        sip::ExpectedDigestResponse(sip::DigestAlgorithm::kMd5, ha1, "INVITE", c),
+                        "\", algorithm=MD5, qop=auth, nc=", c.nc, ", cnonce=\"9b7d3a11\"\r\n");
+  };
+  // First use of nc 1: a call (whatever routing makes of 4999, not a 407).
+  phone.SendTo(Env().edge_port(), invite("nc-1-" + stamp, credentials(1)));
+  const std::string first = FinalToInvite(phone.Receive(absl::Seconds(2)));
+  INFO("first: " << first);
+  CHECK_FALSE(first.empty());
+  CHECK_FALSE(absl::StartsWith(first, "SIP/2.0 407"));
+  // The same credentials again, in another INVITE: a replay.
+  phone.SendTo(Env().edge_port(), invite("nc-1b-" + stamp, credentials(1)));
+  const std::string replayed = FinalToInvite(phone.Receive(absl::Seconds(2)));
+  INFO("replayed: " << replayed);
+  CHECK(absl::StartsWith(replayed, "SIP/2.0 407"));
+  CHECK(absl::StrContains(HeaderOf(replayed, "Proxy-Authenticate"), "stale=true"));
+  // The next count with the same nonce is fine.
+  phone.SendTo(Env().edge_port(), invite("nc-2-" + stamp, credentials(2)));
+  const std::string next = FinalToInvite(phone.Receive(absl::Seconds(2)));
+  INFO("next: " << next);
+  CHECK_FALSE(next.empty());
+  CHECK_FALSE(absl::StartsWith(next, "SIP/2.0 407"));
 }
 
 }  // namespace sb::siptest

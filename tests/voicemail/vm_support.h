@@ -3,14 +3,22 @@
 // once): the stack with voicemail, signed-in clients, SIPp runs from the
 // templates in scenarios/ (placeholders @NAME@ filled here), DTMF pcaps with
 // forward-only RTP timestamps, and the mailbox events on Redis.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -257,6 +265,100 @@ std::string ToneWav(int ms) {
   auto wav = sb::media::WriteWav(s, 8000).value();
   return std::string(wav.begin(), wav.end());
 }
+
+// The media side of a phone the test plays itself (SIPp does the SIP): a
+// loopback UDP socket whose port goes into the SDP; a thread counts what
+// arrives by payload type and remembers where it comes from, so RFC 4733
+// keys can be sent back there (symmetric RTP, as phones do).
+class RtpPeer {
+ public:
+  RtpPeer() {
+    fd_ = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { Receive(); });
+  }
+  ~RtpPeer() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+  int port() const { return port_; }
+  int packets(int payload_type) const { return counts_[payload_type & 0x7f].load(); }
+  int total() const {
+    int n = 0;
+    for (const auto& c : counts_) n += c.load();
+    return n;
+  }
+  // Sends `keys` (',' a one-second pause) as RFC 4733 events, payload type
+  // 101, to where the audio comes from. False if nothing was received yet.
+  bool SendDigits(const std::string& keys) {
+    sockaddr_in to{};
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!have_peer_) return false;
+      to = peer_;
+    }
+    for (char k : keys) {
+      if (k == ',') {
+        absl::SleepFor(absl::Seconds(1));
+        ts_ += 8000;
+        continue;
+      }
+      const uint8_t event = k == '*' ? 10 : k == '#' ? 11 : static_cast<uint8_t>(k - '0');
+      for (int i = 1; i <= 9; ++i) {
+        const bool end = i > 6;
+        const uint16_t duration = static_cast<uint16_t>(160 * std::min(i, 6));
+        uint8_t rtp[16] = {0x80, static_cast<uint8_t>((i == 1 ? 0x80 : 0) | 101)};
+        rtp[2] = seq_ >> 8, rtp[3] = seq_ & 0xff;
+        rtp[4] = ts_ >> 24, rtp[5] = (ts_ >> 16) & 0xff, rtp[6] = (ts_ >> 8) & 0xff, rtp[7] = ts_ & 0xff;
+        rtp[8] = 0x0b, rtp[9] = 0xad, rtp[10] = 0xf0, rtp[11] = 0x0d;
+        rtp[12] = event;
+        rtp[13] = (end ? 0x80 : 0) | 10;
+        rtp[14] = duration >> 8, rtp[15] = duration & 0xff;
+        ++seq_;
+        sendto(fd_, rtp, sizeof rtp, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+        absl::SleepFor(absl::Milliseconds(20));
+      }
+      absl::SleepFor(absl::Milliseconds(300));
+      ts_ += 3200;
+    }
+    return true;
+  }
+
+ private:
+  void Receive() {
+    uint8_t buf[2048];
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      sockaddr_in from{};
+      socklen_t len = sizeof from;
+      const ssize_t n = recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n < 12) continue;
+      counts_[buf[1] & 0x7f]++;
+      std::lock_guard<std::mutex> lock(mu_);
+      peer_ = from;
+      have_peer_ = true;
+    }
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::array<std::atomic<int>, 128> counts_{};
+  std::mutex mu_;
+  sockaddr_in peer_{};
+  bool have_peer_ = false;
+  uint16_t seq_ = 4000;
+  uint32_t ts_ = 80000;
+  std::thread thread_;
+};
 
 // Starts from an empty mailbox: everything to DELETED, then purged.
 void EmptyMailbox(HttpClient& http) {

@@ -4,6 +4,8 @@
 // X-Sb-Tenant, History-Info), sends RTP (the A-law pcap SIPp ships, and DTMF
 // pcaps this test writes), and hangs up; the portal API then shows the
 // message, its audio, and manages it; mailbox.changed carries the counts.
+#include <pqxx/pqxx>
+
 #include "tests/voicemail/vm_support.h"
 
 TEST_CASE("a caller leaves a message; the portal lists it, plays it and manages it") {
@@ -143,6 +145,73 @@ TEST_CASE("compose, forward, private messages, delete all and purge") {
   CHECK(WaitCounts(alice.user_id, 0, 0));
 }
 
+TEST_CASE("mark all read: every new INBOX message heard, one mailbox.changed") {
+  const Who alice = AliceIds();
+  HttpClient http = Alice();
+  EmptyMailbox(http);
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(http.Request("POST", "/v1/users/me/messages?to=4001", ToneWav(800), {"Content-Type: audio/wav"})
+                .status == 201);
+  }
+  REQUIRE(WaitCounts(alice.user_id, 2, 0));
+  using switchboard::events::v1::MailboxChanged;
+  const size_t before = MailboxEvents<MailboxChanged>("mailbox.changed", alice.user_id).size();
+  HttpResult bad = http.Post("/v1/users/me/messages/mark-all-read?type=BOGUS", "");
+  CHECK(bad.status == 400);
+  CHECK(Json::Parse(bad.body)["error"]["field"].str() == "type");
+  HttpResult r = http.Post("/v1/users/me/messages/mark-all-read", "");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(Json::Parse(r.body)["affected"].num() == 2);
+  CHECK(Messages(http, "?only_new=true")["items"].size() == 0);
+  CHECK(Messages(http)["items"].size() == 2);
+  CHECK(WaitCounts(alice.user_id, 0, 2));
+  absl::SleepFor(absl::Milliseconds(500));  // a second event would be relayed by now
+  CHECK(MailboxEvents<MailboxChanged>("mailbox.changed", alice.user_id).size() == before + 1);
+  // Nothing new left: nothing affected.
+  CHECK(Json::Parse(http.Post("/v1/users/me/messages/mark-all-read", "").body)["affected"].num() == 0);
+  // Documented with the other message routes.
+  Json doc = Json::Parse(HttpClient(TheStack().http_base()).Get("/v1/openapi.json").body);
+  CHECK(doc["paths"].value().struct_value().fields().count("/v1/users/{user_id}/messages/mark-all-read") ==
+        1);
+  EmptyMailbox(http);
+}
+
+TEST_CASE("the owner listing the INBOX publishes mailbox.accessed, at most once a minute") {
+  const Who alice = AliceIds();
+  HttpClient http = Alice();
+  using switchboard::events::v1::MailboxAccessed;
+  auto portal_events = [&] {
+    size_t n = 0;
+    for (const auto& e : MailboxEvents<MailboxAccessed>("mailbox.accessed", alice.user_id)) {
+      n += e.via() == "PORTAL";
+    }
+    return n;
+  };
+  // Forget the last publication (earlier tests listed the INBOX) so the
+  // next listing publishes.
+  {
+    pqxx::connection c(TheStack().pg_url());
+    pqxx::work w(c);
+    w.exec_params("UPDATE voicemail.mailboxes SET accessed_event_at = NULL WHERE user_id = $1",
+                  alice.user_id);
+    w.commit();
+  }
+  const size_t before = portal_events();
+  // DELETED is not the INBOX: no event.
+  Messages(http, "?folder=DELETED");
+  Messages(http);
+  Messages(http);
+  Messages(http);
+  REQUIRE(WaitFor([&] { return portal_events() >= before + 1; }));
+  absl::SleepFor(absl::Milliseconds(500));
+  CHECK(portal_events() == before + 1);
+  auto events = MailboxEvents<MailboxAccessed>("mailbox.accessed", alice.user_id);
+  CHECK(events.back().tenant_id() == alice.tenant_id);
+  CHECK_FALSE(events.back().mailbox_id().empty());
+  CHECK(events.back().accessed_at().seconds() > 0);
+}
+
 TEST_CASE("settings and greetings through the portal") {
   HttpClient http = Alice();
   // The user's message store (A6): its numbers and counts.
@@ -248,6 +317,14 @@ TEST_CASE("retrieval by phone: the PIN, then the new message plays and is marked
     CHECK(log.find("retrieval: 1 new message(s)") != std::string::npos);
     CHECK(log.find("logged in (PIN)") != std::string::npos);
   }
+  // Logged in by phone: mailbox.accessed via PHONE.
+  CHECK(WaitFor([&] {
+    for (const auto& e :
+         MailboxEvents<switchboard::events::v1::MailboxAccessed>("mailbox.accessed", alice.user_id)) {
+      if (e.via() == "PHONE") return true;
+    }
+    return false;
+  }));
   // Heard by phone: no longer new, and the lamp follows.
   Json m = Json::Parse(http.Get("/v1/messages/" + id).body);
   CHECK_FALSE(m["new"].boolean());
@@ -400,6 +477,92 @@ TEST_CASE("PlaceCall rings a number, plays the announcement and hangs up; a refu
   busy.Wait();
 }
 
+// A phone answering in A-law only, its media at `rtp_port` (the test's
+// RtpPeer), until the voicemail hangs up.
+std::string AnswerPcmaTo(int rtp_port) {
+  return absl::StrReplaceAll(R"(  <send>
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:callee@[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 1 1 IN IP4 127.0.0.1
+      s=-
+      c=IN IP4 127.0.0.1
+      t=0 0
+      m=audio @PORT@ RTP/AVP 8 101
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:101 telephone-event/8000
+
+    ]]>
+  </send>
+  <recv request="ACK"/>
+  <recv request="BYE" timeout="60000"/>
+  <send>
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+)",
+                             {{"@PORT@", absl::StrCat(rtp_port)}});
+}
+
+TEST_CASE("a new-messages call-out: the phone answers in PCMA, hears the counts, logs in with the PIN") {
+  const Who alice = AliceIds();
+  HttpClient http = Alice();
+  EmptyMailbox(http);
+  REQUIRE(http.Request("POST", "/v1/users/me/messages?to=4001", ToneWav(800), {"Content-Type: audio/wav"})
+              .status == 201);
+  using switchboard::events::v1::MailboxAccessed;
+  auto phone_logins = [&] {
+    size_t n = 0;
+    for (const auto& e : MailboxEvents<MailboxAccessed>("mailbox.accessed", alice.user_id))
+      n += e.via() == "PHONE";
+    return n;
+  };
+  const size_t logins = phone_logins();
+
+  RtpPeer media;
+  Callee phone = StartCallee(AnswerPcmaTo(media.port()));
+  switchboard::voicemail::v1::PlaceCallRequest req;
+  req.set_tenant_id(alice.tenant_id);
+  req.set_user_id(alice.user_id);
+  req.set_to(absl::StrCat("sip:0612345678@127.0.0.1:", phone.port));
+  req.set_kind(switchboard::voicemail::v1::PlaceCallRequest::NEW_MESSAGES_CALLOUT);
+  auto answered = PlaceCall(req);
+  REQUIRE(answered.answered());
+  // The counts are spoken: audio arrives, in the codec the phone kept (we
+  // offered PCMU and PCMA; it answered PCMA only).
+  REQUIRE(WaitFor([&] { return media.packets(8) > 50; }));
+  CHECK(media.packets(0) == 0);
+  // 1 to log in, then the PIN.
+  REQUIRE(media.SendDigits("1,240817#"));
+  INFO(TheStack().voicemail().LogTail());
+  CHECK(WaitFor([&] { return phone_logins() == logins + 1; }));
+  // * leaves; the voicemail says goodbye and hangs up.
+  REQUIRE(media.SendDigits(",*"));
+  INFO(ReadFile(phone.base + ".errors"));
+  CHECK(phone.Wait() == 0);
+  CHECK(media.packets(0) == 0);
+  EmptyMailbox(http);
+}
+
 TEST_CASE("a temporary greeting recorded by phone, then played to callers, removed in the portal") {
   const Who alice = AliceIds();
   HttpClient http = Alice();
@@ -431,4 +594,73 @@ TEST_CASE("a temporary greeting recorded by phone, then played to callers, remov
   CHECK_FALSE(
       Json::Parse(http.Get("/v1/users/me/message-settings").body)["temporary_greeting_active"].boolean());
   EmptyMailbox(http);
+}
+
+TEST_CASE("the personal greeting recorded by phone (options 0, 1, 1), reviewed and kept") {
+  const Who alice = AliceIds();
+  HttpClient http = Alice();
+  (void)http.Delete("/v1/users/me/greetings/personal");
+  // The PIN, 0 (options), 1 (personal greeting), 1 (record); then speech,
+  // '#' to stop, and 2 (keep it) at the review.
+  const std::string keys = WriteDtmfPcap("personal", "240817#,,0,1,1");
+  const std::string end = WriteDtmfPcap("personal-end", "#,,2");
+  SippResult sipp = RunSipp("temporary_greeting.xml", {{"RUSER", "*318"},
+                                                       {"MAILBOX_USER", alice.user_id},
+                                                       {"TENANT", alice.tenant_id},
+                                                       {"DTMF_PCAP", keys},
+                                                       {"PROMPT_MS", "13500"},
+                                                       {"AUDIO_PCAP", kAudioPcap},
+                                                       {"AUDIO_MS", absl::StrCat(kAudioPcapMs)},
+                                                       {"END_PCAP", end}});
+  INFO(sipp.log);
+  INFO(TheStack().voicemail().LogTail());
+  CHECK(sipp.exit_code == 0);
+  CHECK(ReadFile(TheStack().voicemail().log_path()).find("SLOT_PERSONAL greeting recorded by phone") !=
+        std::string::npos);
+  // Stored like an uploaded one: the portal plays it back and lists it.
+  HttpResult greeting = http.Get("/v1/users/me/greetings/personal");
+  REQUIRE(greeting.status == 200);
+  CHECK(greeting.Header("content-type") == "audio/wav");
+  auto wav =
+      sb::media::ParseWav({reinterpret_cast<const uint8_t*>(greeting.body.data()), greeting.body.size()});
+  REQUIRE(wav.ok());
+  CHECK(wav->duration > absl::Seconds(4));
+  Json settings = Json::Parse(http.Get("/v1/users/me/message-settings").body);
+  bool listed = false;
+  for (int i = 0; i < settings["greetings"].size(); ++i) {
+    listed = listed || settings[absl::StrCat("greetings.", i, ".slot")].str() == "SLOT_PERSONAL";
+  }
+  CHECK(listed);
+  CHECK(http.Delete("/v1/users/me/greetings/personal").status == 204);
+}
+
+TEST_CASE("the press-1-to-forward announcement: 1 transfers the caller to the forward number") {
+  const Who alice = AliceIds();
+  static const std::string one = WriteDtmfPcap("press-1", "1");
+  SippResult sipp = RunSipp("press1.xml", {{"RUSER", "voicemail"},
+                                           {"TENANT", alice.tenant_id},
+                                           {"DEST", "+33612345678"},
+                                           {"DEST_RE", "[+]33612345678"},
+                                           {"DTMF_PCAP", one}});
+  INFO(sipp.log);
+  INFO(TheStack().voicemail().LogTail());
+  CHECK(sipp.exit_code == 0);
+  CHECK(ReadFile(TheStack().voicemail().log_path())
+            .find("press-1 forward to sip:+33612345678@demo.switchboard.local: 202") != std::string::npos);
+}
+
+TEST_CASE("announcements: a known name plays its prompt, an unknown one the generic prompt") {
+  const Who alice = AliceIds();
+  for (const auto& [name, lang, prompt] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"on-the-phone", "en", "en/announce_on_the_phone"},
+           {"no-such-announcement", "fr", "fr/announce_generic"}}) {
+    SippResult sipp =
+        RunSipp("announce_direct.xml",
+                {{"RUSER", "voicemail"}, {"TENANT", alice.tenant_id}, {"NAME", name}, {"LANG", lang}});
+    INFO(sipp.log);
+    INFO(TheStack().voicemail().LogTail());
+    CHECK(sipp.exit_code == 0);  // answered, then hung up by the voicemail
+    CHECK(ReadFile(TheStack().voicemail().log_path())
+              .find(absl::StrCat("announcement ", name, ": prompt ", prompt)) != std::string::npos);
+  }
 }

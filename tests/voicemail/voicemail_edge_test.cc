@@ -77,6 +77,19 @@ TEST_CASE("a call to a colleague on do-not-disturb reaches voicemail through the
                      << " password=" << device["sip_password"].str() << "];" << device["sip_domain"].str()
                      << "\n";
 
+  // Bruno has an internal-callers greeting (C6): Alice, a colleague calling
+  // from her phone, must hear it (the edge says X-Sb-Caller-Internal).
+  std::vector<int16_t> wide(16000);
+  for (size_t i = 0; i < wide.size(); ++i) wide[i] = static_cast<int16_t>(5000 * ((i / 20) % 2 ? 1 : -1));
+  auto greeting = sb::media::WriteWav(wide, 16000).value();
+  REQUIRE(admin
+              .Request("PUT", "/v1/users/" + bruno + "/greetings/internal",
+                       std::string(greeting.begin(), greeting.end()), {"Content-Type: audio/wav"})
+              .status == 200);
+  REQUIRE(
+      admin.Patch("/v1/users/" + bruno + "/message-settings", R"({"use_internal_greeting":true})").status ==
+      200);
+
   EdgeProcess edge;
 
   // Bruno's phone registers and waits for message-summary NOTIFYs.
@@ -130,6 +143,13 @@ TEST_CASE("a call to a colleague on do-not-disturb reaches voicemail through the
   INFO(TheStack().voicemail().LogTail());
   REQUIRE(sipp.exit_code == 0);
 
+  // The greeting chosen for this deposit (the voicemail logs it per call).
+  const std::string mailbox_id =
+      Json::Parse(admin.Get("/v1/users/" + bruno + "/mailboxes").body)["items.0.id"].str();
+  CHECK(absl::StrContains(
+      ReadFile(TheStack().voicemail().log_path()),
+      absl::StrCat("deposit for mailbox=", mailbox_id, " reason=UNAVAILABLE greeting=SLOT_INTERNAL")));
+
   Json list;
   REQUIRE(WaitFor([&] {
     list = Json::Parse(admin.Get("/v1/users/" + bruno + "/messages").body);
@@ -151,4 +171,160 @@ TEST_CASE("a call to a colleague on do-not-disturb reaches voicemail through the
   waitpid(phone_pid, nullptr, 0);
   REQUIRE(admin.Patch("/v1/users/" + bruno + "/call-settings", R"({"availability":"AVAILABLE"})").status ==
           200);
+  REQUIRE(
+      admin.Patch("/v1/users/" + bruno + "/message-settings", R"({"use_internal_greeting":false})").status ==
+      200);
+  CHECK(admin.Delete("/v1/users/" + bruno + "/greetings/internal").status == 204);
+}
+
+TEST_CASE("an announcement routing decides is answered, played and hung up by the voicemail") {
+  HttpClient alice = Alice();
+  HttpResult dev = alice.Post("/v1/users/me/devices", R"({"kind":"SOFTPHONE","name":"announcement test"})");
+  INFO(dev.body);
+  REQUIRE(dev.status == 201);
+  Json device = Json::Parse(dev.body);
+  const std::string csv = RunDir() + "/alice-announcement.csv";
+  std::ofstream(csv) << "SEQUENTIAL\n"
+                     << device["sip_username"].str()
+                     << ";[authentication username=" << device["sip_username"].str()
+                     << " password=" << device["sip_password"].str() << "];" << device["sip_domain"].str()
+                     << "\n";
+  EdgeProcess edge;
+
+  // The caller's media: the test's own socket, so what arrives is counted.
+  RtpPeer phone;
+  const int rtp_port = phone.port();
+
+  // "*87" (anonymous rejection off): routing answers ANNOUNCEMENT
+  // feature-confirmed; the scenario expects 200, then the voicemail's BYE.
+  SippResult sipp = RunSipp("announcement.xml", {{"DIALED", "*87"}, {"RTP_PORT", absl::StrCat(rtp_port)}},
+                            edge.address(), {"-inf", csv});
+  INFO(sipp.log);
+  INFO(edge.Log().substr(edge.Log().size() > 6000 ? edge.Log().size() - 6000 : 0));
+  INFO(TheStack().voicemail().LogTail());
+  CHECK(sipp.exit_code == 0);
+  // The prompt lasts about 2 s: 20 ms packets.
+  CHECK(phone.total() > 50);
+  CHECK(absl::StrContains(ReadFile(TheStack().voicemail().log_path()),
+                          "announcement feature-confirmed: prompt fr/announce_feature_confirmed"));
+}
+
+TEST_CASE("key 0 during the greeting transfers the caller: the REFER crosses the edge and is accepted") {
+  HttpClient admin = SignedIn("admin@demo.switchboard.local", "Dem0-Admin!Pass");
+  const std::string tenant = Json::Parse(admin.Get("/v1/users/me").body)["tenant_id"].str();
+  Json users = Json::Parse(admin.Get("/v1/tenants/" + tenant + "/users?page_size=100").body);
+  std::string bruno;
+  for (int i = 0; i < users["items"].size(); ++i) {
+    if (users[absl::StrCat("items.", i, ".extension")].str() == "4002")
+      bruno = users[absl::StrCat("items.", i, ".id")].str();
+  }
+  REQUIRE(!bruno.empty());
+  REQUIRE(admin.Patch("/v1/users/" + bruno + "/call-settings", R"({"availability":"DND"})").status == 200);
+  REQUIRE(admin.Patch("/v1/users/" + bruno + "/message-settings", R"({"key0_destination":"4003"})").status ==
+          200);
+
+  HttpClient alice = Alice();
+  HttpResult dev = alice.Post("/v1/users/me/devices", R"({"kind":"SOFTPHONE","name":"key 0 test"})");
+  INFO(dev.body);
+  REQUIRE(dev.status == 201);
+  Json device = Json::Parse(dev.body);
+  const std::string csv = RunDir() + "/alice-key0.csv";
+  std::ofstream(csv) << "SEQUENTIAL\n"
+                     << device["sip_username"].str()
+                     << ";[authentication username=" << device["sip_username"].str()
+                     << " password=" << device["sip_password"].str() << "];" << device["sip_domain"].str()
+                     << "\n";
+  EdgeProcess edge;
+
+  static const std::string zero = WriteDtmfPcap("edge-zero", "0");
+  SippResult sipp = RunSipp("transfer.xml", {{"DIALED", "4002"}, {"DTMF_PCAP", zero}, {"DEST", "4003"}},
+                            edge.address(), {"-inf", csv});
+  INFO(sipp.log);
+  INFO(edge.Log().substr(edge.Log().size() > 6000 ? edge.Log().size() - 6000 : 0));
+  INFO(TheStack().voicemail().LogTail());
+  CHECK(sipp.exit_code == 0);
+  CHECK(absl::StrContains(ReadFile(TheStack().voicemail().log_path()), "key 0 transfer to 4003: 202"));
+
+  REQUIRE(admin.Patch("/v1/users/" + bruno + "/call-settings", R"({"availability":"AVAILABLE"})").status ==
+          200);
+  REQUIRE(admin.Patch("/v1/users/" + bruno + "/message-settings", R"({"key0_destination":""})").status ==
+          200);
+}
+
+TEST_CASE("voicemail from a closed-hours rule list plays the out-of-hours greeting") {
+  HttpClient admin = SignedIn("admin@demo.switchboard.local", "Dem0-Admin!Pass");
+  const std::string tenant = Json::Parse(admin.Get("/v1/users/me").body)["tenant_id"].str();
+  Json users = Json::Parse(admin.Get("/v1/tenants/" + tenant + "/users?page_size=100").body);
+  std::string bruno;
+  for (int i = 0; i < users["items"].size(); ++i) {
+    if (users[absl::StrCat("items.", i, ".extension")].str() == "4002")
+      bruno = users[absl::StrCat("items.", i, ".id")].str();
+  }
+  REQUIRE(!bruno.empty());
+  // A schedule Bruno is not inside now (a quarter hour three days from
+  // today), and a list in force outside it that sends callers to voicemail.
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  const int weekday = (static_cast<int>(absl::GetWeekday(today)) + 3) % 7 + 1;  // Monday = 1
+  HttpResult sched = admin.Post("/v1/users/" + bruno + "/schedules",
+                                absl::StrCat(R"({"name":"Permanence","days":[{"day":)", weekday,
+                                             R"(,"periods":[{"start":"03:00","end":"03:15"}]}]})"));
+  INFO(sched.body);
+  REQUIRE(sched.status == 201);
+  const std::string schedule = Json::Parse(sched.body)["id"].str();
+  HttpResult list = admin.Post("/v1/users/" + bruno + "/rule-lists",
+                               R"({"name":"Fermé","default_action":{"kind":"VOICEMAIL"}})");
+  INFO(list.body);
+  REQUIRE(list.status == 201);
+  const std::string list_id = Json::Parse(list.body)["id"].str();
+  HttpResult active = admin.Patch("/v1/users/" + bruno + "/call-settings",
+                                  absl::StrCat(R"({"active_rule_lists":[{"schedule_id":")", schedule,
+                                               R"(","outside":true,"rule_list_id":")", list_id, R"("}]})"));
+  INFO(active.body);
+  REQUIRE(active.status == 200);
+  std::vector<int16_t> wide(16000);
+  for (size_t i = 0; i < wide.size(); ++i) wide[i] = static_cast<int16_t>(5000 * ((i / 20) % 2 ? 1 : -1));
+  auto greeting = sb::media::WriteWav(wide, 16000).value();
+  REQUIRE(admin
+              .Request("PUT", "/v1/users/" + bruno + "/greetings/out-of-hours",
+                       std::string(greeting.begin(), greeting.end()), {"Content-Type: audio/wav"})
+              .status == 200);
+  REQUIRE(admin.Patch("/v1/users/" + bruno + "/message-settings", R"({"use_out_of_hours_greeting":true})")
+              .status == 200);
+
+  HttpClient alice = Alice();
+  HttpResult dev = alice.Post("/v1/users/me/devices", R"({"kind":"SOFTPHONE","name":"out of hours test"})");
+  REQUIRE(dev.status == 201);
+  Json device = Json::Parse(dev.body);
+  const std::string csv = RunDir() + "/alice-ooh.csv";
+  std::ofstream(csv) << "SEQUENTIAL\n"
+                     << device["sip_username"].str()
+                     << ";[authentication username=" << device["sip_username"].str()
+                     << " password=" << device["sip_password"].str() << "];" << device["sip_domain"].str()
+                     << "\n";
+  EdgeProcess edge;
+  static const std::string pound = WriteDtmfPcap("ooh-pound", "#");
+  SippResult sipp =
+      RunSipp("edge_deposit.xml",
+              {{"DIALED", "4002"}, {"DTMF_PCAP", pound}, {"AUDIO_PCAP", kAudioPcap}, {"AUDIO_MS", "2000"}},
+              edge.address(), {"-inf", csv});
+  INFO(sipp.log);
+  INFO(edge.Log().substr(edge.Log().size() > 6000 ? edge.Log().size() - 6000 : 0));
+  INFO(TheStack().voicemail().LogTail());
+  CHECK(sipp.exit_code == 0);
+  const std::string mailbox_id =
+      Json::Parse(admin.Get("/v1/users/" + bruno + "/mailboxes").body)["items.0.id"].str();
+  const std::string log = ReadFile(TheStack().voicemail().log_path());
+  const std::string line = absl::StrCat("deposit for mailbox=", mailbox_id, " reason=");
+  const size_t at = log.rfind(line);
+  REQUIRE(at != std::string::npos);
+  CHECK(absl::StrContains(log.substr(at, log.find('\n', at) - at), "greeting=SLOT_OUT_OF_HOURS"));
+
+  REQUIRE(admin.Patch("/v1/users/" + bruno + "/call-settings", R"({"active_rule_lists":[]})").status == 200);
+  CHECK(admin.Delete("/v1/rule-lists/" + list_id).status == 204);
+  CHECK(admin.Delete("/v1/schedules/" + schedule).status == 204);
+  CHECK(admin.Delete("/v1/users/" + bruno + "/greetings/out-of-hours").status == 204);
+  REQUIRE(admin.Patch("/v1/users/" + bruno + "/message-settings", R"({"use_out_of_hours_greeting":false})")
+              .status == 200);
+  CHECK(admin.Post("/v1/users/" + bruno + "/messages/delete-all", "").status == 200);
+  CHECK(admin.Post("/v1/users/" + bruno + "/messages/purge", "").status == 200);
 }

@@ -308,5 +308,53 @@ TEST_CASE("A precompiled snapshot decides exactly like the slow path") {
   }
 }
 
+// C6 out-of-hours greeting: voicemail decided by a list in force because the
+// office is closed (outside its schedule, or a special day) says so.
+TEST_CASE("Voicemail from a closed-hours or special-day list is marked out of hours") {
+  CalleeView alice = testing::Alice();
+  rpb::Schedule office = testing::Weekly("office", "Heures de bureau", {1, 2, 3, 4, 5},
+                                         {{"09:00", "12:00"}, {"13:00", "17:00"}});
+  office.set_holiday_country("FR");
+  alice.schedules.push_back(office);
+  for (const char* id : {"l-open", "l-closed", "l-holiday"}) {
+    rpb::RuleList& list = alice.rule_lists.emplace_back();
+    list.set_id(id);
+    list.set_name(id);
+    list.mutable_default_action()->set_kind(rpb::Action::VOICEMAIL);
+  }
+  rpb::ActiveRuleList* active = alice.settings.add_active_rule_lists();
+  active->set_schedule_id("office");
+  active->set_rule_list_id("l-open");
+  active = alice.settings.add_active_rule_lists();
+  active->set_schedule_id("office");
+  active->set_outside(true);
+  active->set_rule_list_id("l-closed");
+  alice.settings.set_special_days_rule_list_id("l-holiday");
+  const auto decide = [&](absl::Time at) { return Decide(FromTrunk("0612345678"), testing::To(alice), at); };
+
+  const rpb::RouteDecision open = decide(kMonday10);
+  CHECK(open.decided_by() == "default action of list 'l-open'");
+  CHECK(open.final().kind() == rpb::Terminal::VOICEMAIL);
+  CHECK_FALSE(open.final().out_of_hours());
+
+  const rpb::RouteDecision evening = decide(testing::At("Europe/Paris", 2026, 6, 15, 20));
+  CHECK(evening.decided_by() == "default action of list 'l-closed'");
+  CHECK(evening.final().kind() == rpb::Terminal::VOICEMAIL);
+  CHECK(evening.final().out_of_hours());
+
+  // Ascension Thursday 2026, during office hours: the special-day list.
+  const rpb::RouteDecision holiday = decide(testing::At("Europe/Paris", 2026, 5, 14, 10));
+  CHECK(holiday.decided_by() == "default action of list 'l-holiday'");
+  CHECK(holiday.final().out_of_hours());
+
+  // Not every voicemail is out of hours: DND, no answer.
+  alice.settings.clear_active_rule_lists();
+  alice.settings.clear_special_days_rule_list_id();
+  alice.settings.set_availability(rpb::DND);
+  const rpb::RouteDecision dnd = decide(testing::At("Europe/Paris", 2026, 6, 15, 20));
+  CHECK(dnd.final().kind() == rpb::Terminal::VOICEMAIL);
+  CHECK_FALSE(dnd.final().out_of_hours());
+}
+
 }  // namespace
 }  // namespace sb::routing

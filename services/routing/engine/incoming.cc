@@ -124,7 +124,7 @@ class Incoming {
 
   // 5. The rule list active now: its first matching rule, else its default.
   bool RuleLists() {
-    const CompiledRuleList* list = ActiveRuleList();
+    const CompiledRuleList* list = ActiveRuleList(&out_of_hours_);
     if (list == nullptr) return false;
     for (const CompiledRule& rule : list->rules) {
       if (!rule.when.empty() && !Matches(rule.when)) continue;
@@ -245,9 +245,14 @@ class Incoming {
         ring_.Final(ring_.ForwardOr(action.number, rpb::TIME_OF_DAY), by);
         return;
       case rpb::Action::VOICEMAIL:
-        ring_.Final(
-            settings_.voicemail_enabled() ? Voicemail(callee_.line.user_id, rpb::TIME_OF_DAY) : Reject(480),
-            by);
+        if (settings_.voicemail_enabled()) {
+          rpb::Terminal voicemail = Voicemail(callee_.line.user_id, rpb::TIME_OF_DAY);
+          // A list in force because the office is closed: the out-of-hours greeting.
+          voicemail.set_out_of_hours(out_of_hours_);
+          ring_.Final(voicemail, by);
+        } else {
+          ring_.Final(Reject(480), by);
+        }
         return;
       case rpb::Action::REJECT:
         ring_.Final(Reject(603, action.reject_message), by);
@@ -283,12 +288,17 @@ class Incoming {
     return callers.empty() || callers.Matches(caller_, hits_);
   }
 
-  const CompiledRuleList* ActiveRuleList() const {
+  // The rule list in force now; *out_of_hours tells whether it is because
+  // of a special day or a schedule's closed period (a list active outside
+  // its schedule).
+  const CompiledRuleList* ActiveRuleList(bool* out_of_hours) const {
+    *out_of_hours = false;
     if (!settings_.special_days_rule_list_id().empty()) {
       const absl::CivilDay today(local_);
       for (const std::string& schedule : cs_.special_day_schedules) {
         if (cs_.schedules.IsSpecialDay(schedule, today)) {
           if (const CompiledRuleList* list = cs_.FindRuleList(settings_.special_days_rule_list_id())) {
+            *out_of_hours = true;
             return list;
           }
           break;
@@ -303,7 +313,10 @@ class Incoming {
         applies = *in != active.outside();
       }
       if (!applies) continue;
-      if (const CompiledRuleList* list = cs_.FindRuleList(active.rule_list_id())) return list;
+      if (const CompiledRuleList* list = cs_.FindRuleList(active.rule_list_id())) {
+        *out_of_hours = !active.schedule_id().empty() && active.outside();
+        return list;
+      }
     }
     if (settings_.default_rule_list_id().empty()) return nullptr;
     return cs_.FindRuleList(settings_.default_rule_list_id());
@@ -340,6 +353,7 @@ class Incoming {
   CallerInfo caller_;
   CallerHits hits_;
   bool priority_caller_ = false;
+  bool out_of_hours_ = false;  // the active rule list is the closed-hours / special-day one
   rpb::RouteDecision decision_;
   Ringing ring_{setup_, snapshot_, cs_, decision_};  // after decision_
 };
