@@ -16,21 +16,28 @@ TEST_CASE("baresip registers with the demo credentials") {
   SipEnv& env = SipEnv::Get();
   Edge edge;
   const SipAccount& alice = env.alice();
-  const int ua_port = testing::FreePort();
-  const std::string dir = absl::StrCat(env.run_dir(), "/baresip-", ua_port);
-  REQUIRE(std::system(("mkdir -p '" + dir + "'").c_str()) == 0);
-  {
-    // No audio, video or UI modules: registration needs none.
-    std::ofstream config(dir + "/config");
-    config << "poll_method\t\tepoll\n"
-           << "sip_listen\t\t127.0.0.1:" << ua_port << "\n"
-           << "module_path\t\t/usr/lib/baresip/modules\n"
-           << "module_app\t\taccount.so\n";
-    std::ofstream accounts(dir + "/accounts");
-    accounts << "<sip:" << alice.user << "@" << alice.domain << ">;auth_pass=" << alice.password
-             << ";outbound=\"sip:" << edge.address() << "\";regint=60\n";
-  }
-  testing::Process baresip({"baresip", "-f", dir}, {}, dir + "/baresip.log");
+  // baresip also binds TLS on the next port up, which FreePort did not
+  // check: StartOnFreePort tries another port when it can't start.
+  int ua_port = 0;
+  std::string dir;
+  testing::Process baresip = testing::StartOnFreePort(
+      [&](int port) {
+        dir = absl::StrCat(env.run_dir(), "/baresip-", port);
+        REQUIRE(std::system(("mkdir -p '" + dir + "'").c_str()) == 0);
+        {
+          // No audio, video or UI modules: registration needs none.
+          std::ofstream config(dir + "/config");
+          config << "poll_method\t\tepoll\n"
+                 << "sip_listen\t\t127.0.0.1:" << port << "\n"
+                 << "module_path\t\t/usr/lib/baresip/modules\n"
+                 << "module_app\t\taccount.so\n";
+          std::ofstream accounts(dir + "/accounts");
+          accounts << "<sip:" << alice.user << "@" << alice.domain << ">;auth_pass=" << alice.password
+                   << ";outbound=\"sip:" << edge.address() << "\";regint=60\n";
+        }
+        return testing::Process({"baresip", "-f", dir}, {}, dir + "/baresip.log");
+      },
+      &ua_port);
 
   edge::Location location(env.redis(), {});
   std::vector<edge::Binding> found;

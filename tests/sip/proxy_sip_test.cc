@@ -398,26 +398,31 @@ TEST_CASE("baresip registers and places a call that a phone answers", "[proxy][b
   Sipp bruno = Env().StartUas({.behaviour = "answer"});
   Env().RegisterPhone(Env().bruno(), {bruno.port});
   const Phone& alice = Env().alice();
-  const int ua_port = testing::FreePort();
   char tmpl[] = "/tmp/sb-baresip-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
-  {
-    // G.711 and a sine tone as the microphone: a call needs a codec and a
-    // source; nothing is played back.
-    std::ofstream config(dir + "/config");
-    config << "poll_method\t\tepoll\n"
-           << "sip_listen\t\t127.0.0.1:" << ua_port << "\n"
-           << "module_path\t\t/usr/lib/baresip/modules\n"
-           << "module\t\t\tg711.so\nmodule\t\t\tausine.so\nmodule\t\t\taufile.so\n"
-           << "module_app\t\taccount.so\nmodule_app\t\tmenu.so\n"
-           << "audio_source\t\tausine,440\naudio_player\t\taufile," << dir << "/heard.wav\n"
-           << "audio_alert\t\taufile," << dir << "/alert.wav\n";
-    std::ofstream accounts(dir + "/accounts");
-    accounts << "<sip:" << alice.sip_user << "@" << alice.domain << ">;auth_pass=" << alice.password
-             << ";outbound=\"sip:127.0.0.1:" << Env().edge_port() << "\";regint=60\n";
-  }
-  // Registers, dials 4002 once registered, hangs up when it quits.
-  testing::Process baresip({"baresip", "-f", dir, "-e", "/dial 4002", "-t", "6"}, {}, dir + "/baresip.log");
+  int ua_port = 0;
+  // Registers, dials 4002 once registered, hangs up when it quits. baresip
+  // also binds TLS on the next port up: another port if it can't start.
+  testing::Process baresip = testing::StartOnFreePort(
+      [&](int port) {
+        // G.711 and a sine tone as the microphone: a call needs a codec and a
+        // source; nothing is played back.
+        std::ofstream config(dir + "/config");
+        config << "poll_method\t\tepoll\n"
+               << "sip_listen\t\t127.0.0.1:" << port << "\n"
+               << "module_path\t\t/usr/lib/baresip/modules\n"
+               << "module\t\t\tg711.so\nmodule\t\t\tausine.so\nmodule\t\t\taufile.so\n"
+               << "module_app\t\taccount.so\nmodule_app\t\tmenu.so\n"
+               << "audio_source\t\tausine,440\naudio_player\t\taufile," << dir << "/heard.wav\n"
+               << "audio_alert\t\taufile," << dir << "/alert.wav\n";
+        std::ofstream accounts(dir + "/accounts");
+        accounts << "<sip:" << alice.sip_user << "@" << alice.domain << ">;auth_pass=" << alice.password
+                 << ";outbound=\"sip:127.0.0.1:" << Env().edge_port() << "\";regint=60\n";
+        config.close();
+        accounts.close();
+        return testing::Process({"baresip", "-f", dir, "-e", "/dial 4002", "-t", "6"}, {}, dir + "/baresip.log");
+      },
+      &ua_port);
   const int rc = bruno.Wait(absl::Seconds(30));
   INFO("baresip log:\n"
        << baresip.LogTail() << "\nbruno:\n"

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "absl/time/clock.h"
+#include "tests/support/backends.h"
 
 extern char** environ;
 
@@ -122,6 +123,19 @@ std::string Process::LogTail(int max_bytes) const {
   std::string s = ss.str();
   if (static_cast<int>(s.size()) > max_bytes) s = s.substr(s.size() - max_bytes);
   return s;
+}
+
+Process StartOnFreePort(const std::function<Process(int port)>& start, int* port, absl::Duration settle,
+                        int attempts) {
+  Process p;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    *port = FreePort();
+    p = start(*port);
+    const absl::Time until = absl::Now() + settle;
+    while (p.Running() && absl::Now() < until) absl::SleepFor(absl::Milliseconds(20));
+    if (p.Running()) break;
+  }
+  return p;
 }
 
 }  // namespace sb::testing

@@ -1,6 +1,7 @@
 #pragma once
 // Child processes for black-box tests: a service binary started with flags
 // and environment, stopped (SIGTERM, then SIGKILL) when the handle goes.
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,5 +38,12 @@ class Process {
   std::string log_path_;
   int pid_ = 0;
 };
+
+// Starts a program on a port from FreePort(): `start(port)` writes its
+// configuration and starts it. A program that exits within `settle` could
+// not bind (another test took the port, or one next to it, meanwhile), so
+// another port is tried, up to `attempts` times. `*port` is the one used.
+Process StartOnFreePort(const std::function<Process(int port)>& start, int* port,
+                        absl::Duration settle = absl::Seconds(1), int attempts = 5);
 
 }  // namespace sb::testing
