@@ -51,10 +51,8 @@ class EdgeProcess {
   sb::testing::Process process_;
 };
 
-}  // namespace
-
-TEST_CASE("a call to a colleague on do-not-disturb reaches voicemail through the edge") {
-  HttpClient admin = SignedIn("admin@demo.switchboard.local", "Dem0-Admin!Pass");
+// Bruno's (extension 4002) user id, as the tenant admin sees it.
+std::string BrunoId(HttpClient& admin) {
   const std::string tenant = Json::Parse(admin.Get("/v1/users/me").body)["tenant_id"].str();
   Json users = Json::Parse(admin.Get("/v1/tenants/" + tenant + "/users?page_size=100").body);
   std::string bruno;
@@ -63,6 +61,14 @@ TEST_CASE("a call to a colleague on do-not-disturb reaches voicemail through the
       bruno = users[absl::StrCat("items.", i, ".id")].str();
   }
   REQUIRE(!bruno.empty());
+  return bruno;
+}
+
+}  // namespace
+
+TEST_CASE("a call to a colleague on do-not-disturb reaches voicemail through the edge") {
+  HttpClient admin = SignedIn("admin@demo.switchboard.local", "Dem0-Admin!Pass");
+  const std::string bruno = BrunoId(admin);
   REQUIRE(admin.Patch("/v1/users/" + bruno + "/call-settings", R"({"availability":"DND"})").status == 200);
 
   HttpClient alice = Alice();
@@ -211,14 +217,7 @@ TEST_CASE("an announcement routing decides is answered, played and hung up by th
 
 TEST_CASE("key 0 during the greeting transfers the caller: the REFER crosses the edge and is accepted") {
   HttpClient admin = SignedIn("admin@demo.switchboard.local", "Dem0-Admin!Pass");
-  const std::string tenant = Json::Parse(admin.Get("/v1/users/me").body)["tenant_id"].str();
-  Json users = Json::Parse(admin.Get("/v1/tenants/" + tenant + "/users?page_size=100").body);
-  std::string bruno;
-  for (int i = 0; i < users["items"].size(); ++i) {
-    if (users[absl::StrCat("items.", i, ".extension")].str() == "4002")
-      bruno = users[absl::StrCat("items.", i, ".id")].str();
-  }
-  REQUIRE(!bruno.empty());
+  const std::string bruno = BrunoId(admin);
   REQUIRE(admin.Patch("/v1/users/" + bruno + "/call-settings", R"({"availability":"DND"})").status == 200);
   REQUIRE(admin.Patch("/v1/users/" + bruno + "/message-settings", R"({"key0_destination":"4003"})").status ==
           200);
@@ -253,14 +252,7 @@ TEST_CASE("key 0 during the greeting transfers the caller: the REFER crosses the
 
 TEST_CASE("voicemail from a closed-hours rule list plays the out-of-hours greeting") {
   HttpClient admin = SignedIn("admin@demo.switchboard.local", "Dem0-Admin!Pass");
-  const std::string tenant = Json::Parse(admin.Get("/v1/users/me").body)["tenant_id"].str();
-  Json users = Json::Parse(admin.Get("/v1/tenants/" + tenant + "/users?page_size=100").body);
-  std::string bruno;
-  for (int i = 0; i < users["items"].size(); ++i) {
-    if (users[absl::StrCat("items.", i, ".extension")].str() == "4002")
-      bruno = users[absl::StrCat("items.", i, ".id")].str();
-  }
-  REQUIRE(!bruno.empty());
+  const std::string bruno = BrunoId(admin);
   // A schedule Bruno is not inside now (a quarter hour three days from
   // today), and a list in force outside it that sends callers to voicemail.
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
