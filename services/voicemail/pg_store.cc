@@ -451,14 +451,12 @@ absl::StatusOr<std::string> PgStore::DeleteMessage(const std::string& message_id
   return blob;
 }
 
-absl::StatusOr<int> PgStore::MarkAllRead(const std::string& mailbox_id, vpb::MessageType type,
-                                         const std::string& line_id) {
+absl::StatusOr<int> PgStore::UpdateMessages(const std::string& mailbox_id, const std::string& update,
+                                            vpb::MessageType type, const std::string& line_id) {
   int n = 0;
   absl::Status st = pool_->Transact([&](pqxx::work& w) -> absl::Status {
     int next = 2;
-    std::string sql = absl::StrCat(
-        "UPDATE messages SET is_new = false WHERE mailbox_id::text = $1 AND folder = 1 AND is_new",
-        TypeClause(type, line_id, &next));
+    const std::string sql = absl::StrCat(update, TypeClause(type, line_id, &next));
     pqxx::result r =
         line_id.empty() ? w.exec_params(sql, mailbox_id) : w.exec_params(sql, mailbox_id, line_id);
     n = static_cast<int>(r.affected_rows());
@@ -467,6 +465,13 @@ absl::StatusOr<int> PgStore::MarkAllRead(const std::string& mailbox_id, vpb::Mes
   });
   if (!st.ok()) return st;
   return n;
+}
+
+absl::StatusOr<int> PgStore::MarkAllRead(const std::string& mailbox_id, vpb::MessageType type,
+                                         const std::string& line_id) {
+  return UpdateMessages(mailbox_id,
+                        "UPDATE messages SET is_new = false WHERE mailbox_id::text = $1 AND folder = 1 AND is_new",
+                        type, line_id);
 }
 
 absl::StatusOr<bool> PgStore::RecordAccess(const std::string& mailbox_id, const std::string& via,
@@ -497,20 +502,9 @@ absl::StatusOr<bool> PgStore::RecordAccess(const std::string& mailbox_id, const 
 
 absl::StatusOr<int> PgStore::MoveAllToDeleted(const std::string& mailbox_id, vpb::MessageType type,
                                               const std::string& line_id) {
-  int n = 0;
-  absl::Status st = pool_->Transact([&](pqxx::work& w) -> absl::Status {
-    int next = 2;
-    std::string sql = absl::StrCat(
-        "UPDATE messages SET folder = 2, deleted_at = now() WHERE mailbox_id::text = $1 AND folder = 1",
-        TypeClause(type, line_id, &next));
-    pqxx::result r =
-        line_id.empty() ? w.exec_params(sql, mailbox_id) : w.exec_params(sql, mailbox_id, line_id);
-    n = static_cast<int>(r.affected_rows());
-    WriteMailboxChanged(w, mailbox_id);
-    return absl::OkStatus();
-  });
-  if (!st.ok()) return st;
-  return n;
+  return UpdateMessages(mailbox_id,
+                        "UPDATE messages SET folder = 2, deleted_at = now() WHERE mailbox_id::text = $1 AND folder = 1",
+                        type, line_id);
 }
 
 absl::StatusOr<std::vector<std::string>> PgStore::Purge(const std::string& mailbox_id, vpb::MessageType type,

@@ -99,6 +99,10 @@ class PgStore {
 
  private:
   absl::StatusOr<MailboxRow> ReadMailbox(const char* where, const std::string& arg);
+  // Runs `update` ("UPDATE messages SET … WHERE mailbox_id::text = $1 AND …")
+  // narrowed to `type` / `line_id`, and writes one mailbox.changed with it.
+  absl::StatusOr<int> UpdateMessages(const std::string& mailbox_id, const std::string& update,
+                                     vpb::MessageType type, const std::string& line_id);
 
   pg::Pool* pool_;
 };
