@@ -51,6 +51,20 @@ class EdgeProcess {
   sb::testing::Process process_;
 };
 
+// A new soft phone of the signed-in user, written as a SIPp injection file
+// (user;[authentication …];domain) under the run dir; returns its path.
+std::string SoftphoneCsv(HttpClient& user, const std::string& name, const std::string& file) {
+  HttpResult dev = user.Post("/v1/users/me/devices", absl::StrCat(R"({"kind":"SOFTPHONE","name":")", name, R"("})"));
+  INFO(dev.body);
+  REQUIRE(dev.status == 201);
+  Json device = Json::Parse(dev.body);
+  const std::string csv = absl::StrCat(RunDir(), "/", file, ".csv");
+  std::ofstream(csv) << "SEQUENTIAL\n"
+                     << device["sip_username"].str() << ";[authentication username=" << device["sip_username"].str()
+                     << " password=" << device["sip_password"].str() << "];" << device["sip_domain"].str() << "\n";
+  return csv;
+}
+
 // Bruno's (extension 4002) user id, as the tenant admin sees it.
 std::string BrunoId(HttpClient& admin) {
   const std::string tenant = Json::Parse(admin.Get("/v1/users/me").body)["tenant_id"].str();
@@ -72,16 +86,7 @@ TEST_CASE("a call to a colleague on do-not-disturb reaches voicemail through the
   REQUIRE(admin.Patch("/v1/users/" + bruno + "/call-settings", R"({"availability":"DND"})").status == 200);
 
   HttpClient alice = Alice();
-  HttpResult dev = alice.Post("/v1/users/me/devices", R"({"kind":"SOFTPHONE","name":"voicemail edge test"})");
-  INFO(dev.body);
-  REQUIRE(dev.status == 201);
-  Json device = Json::Parse(dev.body);
-  const std::string csv = RunDir() + "/alice.csv";
-  std::ofstream(csv) << "SEQUENTIAL\n"
-                     << device["sip_username"].str()
-                     << ";[authentication username=" << device["sip_username"].str()
-                     << " password=" << device["sip_password"].str() << "];" << device["sip_domain"].str()
-                     << "\n";
+  const std::string csv = SoftphoneCsv(alice, "voicemail edge test", "alice");
 
   // Bruno has an internal-callers greeting (C6): Alice, a colleague calling
   // from her phone, must hear it (the edge says X-Sb-Caller-Internal).
@@ -185,16 +190,7 @@ TEST_CASE("a call to a colleague on do-not-disturb reaches voicemail through the
 
 TEST_CASE("an announcement routing decides is answered, played and hung up by the voicemail") {
   HttpClient alice = Alice();
-  HttpResult dev = alice.Post("/v1/users/me/devices", R"({"kind":"SOFTPHONE","name":"announcement test"})");
-  INFO(dev.body);
-  REQUIRE(dev.status == 201);
-  Json device = Json::Parse(dev.body);
-  const std::string csv = RunDir() + "/alice-announcement.csv";
-  std::ofstream(csv) << "SEQUENTIAL\n"
-                     << device["sip_username"].str()
-                     << ";[authentication username=" << device["sip_username"].str()
-                     << " password=" << device["sip_password"].str() << "];" << device["sip_domain"].str()
-                     << "\n";
+  const std::string csv = SoftphoneCsv(alice, "announcement test", "alice-announcement");
   EdgeProcess edge;
 
   // The caller's media: the test's own socket, so what arrives is counted.
@@ -223,16 +219,7 @@ TEST_CASE("key 0 during the greeting transfers the caller: the REFER crosses the
           200);
 
   HttpClient alice = Alice();
-  HttpResult dev = alice.Post("/v1/users/me/devices", R"({"kind":"SOFTPHONE","name":"key 0 test"})");
-  INFO(dev.body);
-  REQUIRE(dev.status == 201);
-  Json device = Json::Parse(dev.body);
-  const std::string csv = RunDir() + "/alice-key0.csv";
-  std::ofstream(csv) << "SEQUENTIAL\n"
-                     << device["sip_username"].str()
-                     << ";[authentication username=" << device["sip_username"].str()
-                     << " password=" << device["sip_password"].str() << "];" << device["sip_domain"].str()
-                     << "\n";
+  const std::string csv = SoftphoneCsv(alice, "key 0 test", "alice-key0");
   EdgeProcess edge;
 
   static const std::string zero = WriteDtmfPcap("edge-zero", "0");
@@ -284,15 +271,7 @@ TEST_CASE("voicemail from a closed-hours rule list plays the out-of-hours greeti
               .status == 200);
 
   HttpClient alice = Alice();
-  HttpResult dev = alice.Post("/v1/users/me/devices", R"({"kind":"SOFTPHONE","name":"out of hours test"})");
-  REQUIRE(dev.status == 201);
-  Json device = Json::Parse(dev.body);
-  const std::string csv = RunDir() + "/alice-ooh.csv";
-  std::ofstream(csv) << "SEQUENTIAL\n"
-                     << device["sip_username"].str()
-                     << ";[authentication username=" << device["sip_username"].str()
-                     << " password=" << device["sip_password"].str() << "];" << device["sip_domain"].str()
-                     << "\n";
+  const std::string csv = SoftphoneCsv(alice, "out of hours test", "alice-ooh");
   EdgeProcess edge;
   static const std::string pound = WriteDtmfPcap("ooh-pound", "#");
   SippResult sipp =
