@@ -1,5 +1,7 @@
 #include "services/edge/routing_link.h"
 
+#include <algorithm>
+
 #include <pthread.h>
 
 #include "core/logging.h"
@@ -74,7 +76,11 @@ void RoutingLink::RunStream() {
 
   rpb::RoutingMessage in;
   while (stream->Read(&in)) {
-    if (in.has_decision()) OnDecision(std::move(*in.mutable_decision()));
+    if (in.has_decision()) {
+      OnDecision(std::move(*in.mutable_decision()));
+    } else if (in.has_batch()) {
+      for (rpb::RouteDecision& d : *in.mutable_batch()->mutable_decisions()) OnDecision(std::move(d));
+    }
   }
 
   absl::flat_hash_map<std::string, DecisionFn> failed;
@@ -118,16 +124,29 @@ void RoutingLink::WriteLoop(ReaderWriter* stream) {
       if (!up_) return;
       burst.swap(outbox_);
     }
+    // What was queued since the last turn goes as one EdgeBatch (routing
+    // answers in batches too), in messages of at most kMaxBatch.
+    constexpr size_t kMaxBatch = 512;
     while (!burst.empty()) {
+      rpb::EdgeMessage batch;
+      const rpb::EdgeMessage* out = &burst.front();
+      size_t taken = 1;
+      if (burst.size() > 1) {
+        taken = std::min(burst.size(), kMaxBatch);
+        auto* messages = batch.mutable_batch()->mutable_messages();
+        messages->Reserve(static_cast<int>(taken));
+        for (size_t i = 0; i < taken; ++i) *messages->Add() = std::move(burst[i]);
+        out = &batch;
+      }
       grpc::WriteOptions options;
-      if (burst.size() > 1) options.set_buffer_hint();  // more to come: one syscall for the burst
-      if (!stream->Write(burst.front(), options)) {
+      if (burst.size() > taken) options.set_buffer_hint();  // more to come: one syscall for the burst
+      if (!stream->Write(*out, options)) {
         // The stream broke; the reader sees it too and reconnects.
         absl::MutexLock lock(&mu_);
         stats_.events_dropped += static_cast<int64_t>(burst.size());
         return;
       }
-      burst.pop_front();
+      burst.erase(burst.begin(), burst.begin() + static_cast<std::ptrdiff_t>(taken));
     }
   }
 }

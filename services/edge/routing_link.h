@@ -15,8 +15,9 @@
 // message — measured at a fifth of the edge's CPU per call. Here the reader
 // thread blocks in Read() and hands each decision over, and the writer
 // thread takes every message queued since its last turn and writes them as
-// one burst (buffer hints: one syscall), so a busy loop pays one wake-up per
-// burst, not per message.
+// one EdgeBatch message (routing then answers with DecisionBatch messages),
+// so a busy loop pays one wake-up and one gRPC message per burst, not per
+// call.
 //
 // Degraded mode: when the stream is down, Decide answers UNAVAILABLE at
 // once, and a stream that breaks fails its pending setups the same way. The

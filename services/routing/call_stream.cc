@@ -1,5 +1,8 @@
 #include "services/routing/call_stream.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "core/logging.h"
 #include "core/status.h"
 #include "services/routing/engine/terminals.h"
@@ -26,17 +29,31 @@ void CallStreamReactor::OnReadDone(bool ok) {
     Progress();
     return;
   }
-  // in_ is ours until the next StartRead.
-  switch (in_.body_case()) {
-    case rpb::EdgeMessage::kSetup:
-      HandleSetup(in_.setup());
-      break;
-    case rpb::EdgeMessage::kEvent:
-      deps_.tracker->OnEvent(in_.event());
-      break;
-    default:
-      break;  // an empty message: nothing to do
+  // in_ is ours until the next StartRead. Decisions made inline for this
+  // message (all of a batch's cached ones) leave together.
+  std::vector<rpb::RouteDecision> ready;
+  auto handle = [&](const rpb::EdgeMessage& m) {
+    switch (m.body_case()) {
+      case rpb::EdgeMessage::kSetup:
+        HandleSetup(m.setup(), &ready);
+        break;
+      case rpb::EdgeMessage::kEvent:
+        deps_.tracker->OnEvent(m.event());
+        break;
+      default:
+        break;  // an empty message, or a batch inside a batch: nothing to do
+    }
+  };
+  if (in_.has_batch()) {
+    {
+      absl::MutexLock lock(&mu_);
+      batches_ = true;
+    }
+    for (const rpb::EdgeMessage& m : in_.batch().messages()) handle(m);
+  } else {
+    handle(in_);
   }
+  if (!ready.empty()) Send(std::move(ready));
   bool read_next = false;
   {
     absl::MutexLock lock(&mu_);
@@ -50,7 +67,7 @@ void CallStreamReactor::OnReadDone(bool ok) {
   }
 }
 
-void CallStreamReactor::HandleSetup(const rpb::CallSetup& setup) {
+void CallStreamReactor::HandleSetup(const rpb::CallSetup& setup, std::vector<rpb::RouteDecision>* ready) {
   deps_.tracker->OnSetup(setup);
   {
     absl::MutexLock lock(&mu_);
@@ -58,7 +75,7 @@ void CallStreamReactor::HandleSetup(const rpb::CallSetup& setup) {
   }
   if (auto decision = deps_.decider->TryDecideCached(setup)) {
     deps_.tracker->OnDecision(*decision);
-    Send(*std::move(decision));
+    ready->push_back(*std::move(decision));
     return;
   }
   {
@@ -68,7 +85,7 @@ void CallStreamReactor::HandleSetup(const rpb::CallSetup& setup) {
   bool queued = deps_.pool->Submit([this, setup] {
     rpb::RouteDecision decision = deps_.decider->Decide(setup);
     deps_.tracker->OnDecision(decision);
-    Send(std::move(decision));
+    Send({std::move(decision)});
     TaskDone();
   });
   if (!queued) {
@@ -76,33 +93,45 @@ void CallStreamReactor::HandleSetup(const rpb::CallSetup& setup) {
                                  core::CallCtx{setup.call_id(), setup.tenant_id()});
     rpb::RouteDecision refused = ErrorDecision(setup.call_id(), 503, "routing is shutting down");
     deps_.tracker->OnDecision(refused);
-    Send(std::move(refused));
+    ready->push_back(std::move(refused));
     TaskDone();
   }
 }
 
-void CallStreamReactor::Send(rpb::RouteDecision decision) {
+void CallStreamReactor::Send(std::vector<rpb::RouteDecision> decisions) {
+  grpc::WriteOptions options;
   {
     absl::MutexLock lock(&mu_);
     if (cancelled_ || finished_) return;  // the edge is gone: its fallback applies
-    rpb::RoutingMessage m;
-    *m.mutable_decision() = std::move(decision);
-    if (writing_) {
-      queue_.push_back(std::move(m));
-      return;
-    }
+    for (rpb::RouteDecision& d : decisions) queue_.push_back(std::move(d));
+    if (writing_) return;  // OnWriteDone takes them
     writing_ = true;
-    out_ = std::move(m);
+    options = NextWriteLocked();
   }
   // out_ stays untouched until OnWriteDone: only the thread that set
   // writing_ writes it.
-  StartWrite(&out_);
+  StartWrite(&out_, options);
 }
 
-grpc::WriteOptions CallStreamReactor::OptionsLocked() const {
-  // More decisions are waiting: let gRPC hold this one and send them
-  // together (one syscall for a burst instead of one each). The last of a
-  // burst goes without the hint, which flushes.
+grpc::WriteOptions CallStreamReactor::NextWriteLocked() {
+  // An edge that batches gets every decision waiting, up to kMaxBatch, in
+  // one message; an older one gets them one by one.
+  constexpr size_t kMaxBatch = 512;
+  out_.Clear();
+  if (batches_ && queue_.size() > 1) {
+    auto* batch = out_.mutable_batch()->mutable_decisions();
+    batch->Reserve(static_cast<int>(std::min(queue_.size(), kMaxBatch)));
+    while (!queue_.empty() && static_cast<size_t>(batch->size()) < kMaxBatch) {
+      *batch->Add() = std::move(queue_.front());
+      queue_.pop_front();
+    }
+  } else {
+    *out_.mutable_decision() = std::move(queue_.front());
+    queue_.pop_front();
+  }
+  // More is waiting: let gRPC hold this message and send them together
+  // (one syscall for a burst). The last of a burst goes without the hint,
+  // which flushes.
   grpc::WriteOptions options;
   if (!queue_.empty()) options.set_buffer_hint();
   return options;
@@ -118,9 +147,7 @@ void CallStreamReactor::OnWriteDone(bool ok) {
       queue_.clear();
     }
     if (!cancelled_ && !queue_.empty()) {
-      out_ = std::move(queue_.front());
-      queue_.pop_front();
-      options = OptionsLocked();
+      options = NextWriteLocked();
       write_next = true;
     } else {
       writing_ = false;

@@ -14,8 +14,13 @@
 //    the order of the setups: each carries its call id.
 //  - Events update the call tracker inline (in memory); the call log is
 //    written on the pool when a call ends.
-//  - Writes: one outstanding StartWrite at a time (gRPC's rule); the others
-//    wait in `queue_`, sent from OnWriteDone.
+//  - Batches: an edge may send many setups and events in one message
+//    (EdgeBatch); the decisions made inline for it leave in one message.
+//    Once an edge has batched, every write packs all the decisions waiting
+//    (DecisionBatch), so a busy stream costs one read, one write and their
+//    completions per burst, not per call.
+//  - Writes: one outstanding StartWrite at a time (gRPC's rule); decisions
+//    ready meanwhile wait in `queue_`, sent from OnWriteDone.
 //  - Flow control: when the pool work and the write queue of this stream
 //    pass `max_backlog`, the next read waits until they drain, so a flood
 //    from the edge can't grow memory without bound.
@@ -26,6 +31,7 @@
 
 #include <deque>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -52,14 +58,17 @@ class CallStreamReactor final : public grpc::ServerBidiReactor<rpb::EdgeMessage,
   void OnDone() override;
 
  private:
-  void HandleSetup(const rpb::CallSetup& setup);
-  // Queues a decision for the edge (any thread).
-  void Send(rpb::RouteDecision decision);
+  // Decides inline into `ready` when the caches allow, else on the pool.
+  void HandleSetup(const rpb::CallSetup& setup, std::vector<rpb::RouteDecision>* ready);
+  // Queues decisions for the edge (any thread).
+  void Send(std::vector<rpb::RouteDecision> decisions);
   void TaskDone();
   // Resumes a paused read and finishes the stream when it is time; call
   // without holding mu_.
   void Progress();
-  grpc::WriteOptions OptionsLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves what is queued into out_ (one decision, or a batch) and says how
+  // to write it.
+  grpc::WriteOptions NextWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   size_t BacklogLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return queue_.size() + tasks_; }
 
   const StreamDeps deps_;
@@ -68,7 +77,8 @@ class CallStreamReactor final : public grpc::ServerBidiReactor<rpb::EdgeMessage,
 
   absl::Mutex mu_;
   rpb::RoutingMessage out_ ABSL_GUARDED_BY(mu_);  // the message being written
-  std::deque<rpb::RoutingMessage> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<rpb::RouteDecision> queue_ ABSL_GUARDED_BY(mu_);
+  bool batches_ ABSL_GUARDED_BY(mu_) = false;  // the edge has sent a batch: answer in batches
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,10 +1,12 @@
 // The CallStream reactor over a real gRPC server (in process, on a free
 // port) and the fakes: decisions come back by call id whatever their order,
+// in batches to an edge that batches,
 // reads pause while too much work is pending, a half-closed stream is
 // finished once every decision is out, and only the platform may open one.
 #include <grpcpp/client_context.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -97,6 +99,60 @@ TEST_CASE("the stream reads no further while its backlog is full, and answers ev
   CHECK(answered.size() == kCalls);
   CHECK(svc.tracker.Stats().open == kCalls);          // setups without events stay open until their timeout
   CHECK(svc.decider.Stats().decided_from_cache > 0);  // once warm, decided on the reactor
+}
+
+TEST_CASE("an edge that sends batches gets its decisions in batches, in order with its events") {
+  Service svc;
+  auto stub = svc.Stub();
+  grpc::ClientContext ctx;
+  ctx.set_deadline(core::DeadlineIn(absl::Seconds(30)));
+  core::AttachPrincipal(&ctx, core::Principal::System());
+  auto stream = stub->CallStream(&ctx);
+  rpb::RoutingMessage m;
+
+  // Until it batches, one decision per message (what an older edge reads);
+  // these two also warm the caches, so the batch below is decided inline.
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(stream->Write(Setup(i)));
+    REQUIRE(stream->Read(&m));
+    REQUIRE(m.has_decision());
+    CHECK(m.decision().call_id() == absl::StrCat("call-", i));
+  }
+
+  constexpr int kBatch = 20;
+  rpb::EdgeMessage batch;
+  for (int i = 2; i < 2 + kBatch; ++i) *batch.mutable_batch()->add_messages() = Setup(i);
+  // An event after its call's setup, in the same message: the call ends
+  // (the caller hung up) and is logged.
+  rpb::CallEvent* cancel = batch.mutable_batch()->add_messages()->mutable_event();
+  cancel->set_call_id("call-3");
+  cancel->set_kind(rpb::CallEvent::CANCELLED);
+  // A batch inside a batch is ignored, not decided.
+  *batch.mutable_batch()->add_messages()->mutable_batch()->add_messages() = Setup(99);
+  REQUIRE(stream->Write(batch));
+  stream->WritesDone();
+
+  std::set<std::string> answered;
+  int messages = 0;
+  size_t largest = 0;
+  while (stream->Read(&m)) {
+    ++messages;
+    if (m.has_batch()) {
+      largest = std::max<size_t>(largest, m.batch().decisions_size());
+      for (const auto& d : m.batch().decisions()) answered.insert(d.call_id());
+    } else {
+      largest = std::max<size_t>(largest, 1);
+      answered.insert(m.decision().call_id());
+    }
+  }
+  CHECK(stream->Finish().ok());
+  CHECK(answered.size() == kBatch);
+  CHECK_FALSE(answered.contains("call-99"));
+  CHECK(largest > 1);  // the decisions ready together left together
+  CHECK(messages < kBatch);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (svc.tracker.Stats().logged < 1 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  CHECK(svc.tracker.Stats().logged == 1);  // call-3, ended by the event that followed its setup
 }
 
 TEST_CASE("only the platform opens a call stream; Decide is a dry run for admins") {

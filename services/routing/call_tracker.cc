@@ -220,37 +220,47 @@ void CallTracker::Log(CallTrace trace) {
 }
 
 void CallTracker::Sweep() {
+  for (size_t i = 0; i < kShards; ++i) SweepShard(i);
+}
+
+void CallTracker::SweepShard(size_t index) {
+  Shard& shard = shards_[index];
   const absl::Time now = clock_();
-  for (Shard& shard : shards_) {
-    std::vector<CallTrace> ready;
-    {
-      absl::MutexLock lock(&shard.mu);
-      for (auto it = shard.calls.begin(); it != shard.calls.end();) {
-        const CallTrace& t = it->second;
-        if (t.events == 0 && now - t.touched_at > config_.setup_timeout) {
-          ++shard.dropped;
-          if (journal_ != nullptr && t.journaled) journal_->Forget(t.call_id);
-          shard.calls.erase(it++);
-        } else if (t.events > 0 && now - t.touched_at > config_.call_timeout) {
-          if (t.loggable) ++shard.logged;
-          ready.push_back(std::move(it->second));
-          shard.calls.erase(it++);
-        } else {
-          ++it;
-        }
+  std::vector<CallTrace> ready;
+  // Dropped traces are freed after the lock is released: the stream
+  // threads wait for the scan, not for the allocator.
+  std::vector<decltype(shard.calls)::node_type> dropped;
+  {
+    absl::MutexLock lock(&shard.mu);
+    for (auto it = shard.calls.begin(); it != shard.calls.end();) {
+      const CallTrace& t = it->second;
+      if (t.events == 0 && now - t.touched_at > config_.setup_timeout) {
+        ++shard.dropped;
+        if (journal_ != nullptr && t.journaled) journal_->Forget(t.call_id);
+        dropped.push_back(shard.calls.extract(it++));
+      } else if (t.events > 0 && now - t.touched_at > config_.call_timeout) {
+        if (t.loggable) ++shard.logged;
+        ready.push_back(std::move(it->second));
+        shard.calls.erase(it++);
+      } else {
+        ++it;
       }
     }
-    for (auto& t : ready) {
-      core::Logger("calls")->info("{} timed out after its last event: logged as known",
-                                  core::CallCtx{t.call_id, t.tenant_id});
-      Finish(std::move(t));
-    }
+  }
+  dropped.clear();
+  for (auto& t : ready) {
+    core::Logger("calls")->info("{} timed out after its last event: logged as known",
+                                core::CallCtx{t.call_id, t.tenant_id});
+    Finish(std::move(t));
   }
 }
 
 void CallTracker::Start() {
+  // One shard at a time, spread over the interval, so that a pass over many
+  // calls is never one long burst competing with the streams for the CPU.
   sweeper_ = std::thread([this] {
-    while (!stop_.WaitForNotificationWithTimeout(config_.sweep_interval)) Sweep();
+    const absl::Duration step = config_.sweep_interval / static_cast<int64_t>(kShards);
+    for (size_t i = 0; !stop_.WaitForNotificationWithTimeout(step); i = (i + 1) % kShards) SweepShard(i);
   });
 }
 

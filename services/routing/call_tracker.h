@@ -82,7 +82,8 @@ class CallTracker {
   void OnDecision(const rpb::RouteDecision& decision);
   void OnEvent(const rpb::CallEvent& event);
 
-  // Logs or drops the calls that timed out; Start() runs it periodically.
+  // Logs or drops the calls that timed out; Start() runs it periodically,
+  // a sixteenth of the calls at a time.
   void Sweep();
   void Start();
   void Stop();
@@ -108,6 +109,7 @@ class CallTracker {
   static constexpr size_t kShards = 16;
 
   Shard& ShardOf(const std::string& call_id);
+  void SweepShard(size_t index);
   // The trace, moved out of the shard, when the call is settled.
   static std::optional<CallTrace> TakeIfSettled(Shard& shard, const std::string& call_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);

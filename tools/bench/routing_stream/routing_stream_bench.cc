@@ -10,8 +10,11 @@
 // Two ways to load:
 //   --rate=0     closed loop: keep --window setups in flight, as fast as it goes
 //                (the throughput ceiling; latency is then mostly queueing)
-//   --rate=N     open loop: N setups per second in 1 ms batches whatever the
-//                answers do (latency at that load; a backlog shows as latency)
+//   --rate=N     open loop: N setups per second, what is due sent every
+//                ~100 µs whatever the answers do (latency at that load; a
+//                backlog shows as latency)
+// --batch (default) sends what is due as one EdgeBatch message, as the edge
+// does; --batch=false one message per setup.
 // Prints one line per run: decisions/s, p50/p90/p99/p99.9/max latency, errors.
 #include <grpcpp/client_context.h>
 
@@ -46,6 +49,8 @@ ABSL_FLAG(int, window, 64, "setups in flight at most");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "measured run");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "unmeasured run before it");
 ABSL_FLAG(int, streams, 1, "parallel CallStreams (an edge opens one)");
+ABSL_FLAG(bool, batch, true,
+          "send what is due as one EdgeBatch, as the edge does (false: one message per setup, as older edges)");
 
 namespace rpb = ::switchboard::routing::v1;
 namespace ppb = ::switchboard::profiles::v1;
@@ -89,18 +94,11 @@ class StreamRun {
     rpb::RoutingMessage msg;
     while (stream->Read(&msg)) {
       const absl::Time now = absl::Now();
-      const rpb::RouteDecision& d = msg.decision();
-      int64_t seq = 0;
-      if (!absl::SimpleAtoi(absl::string_view(d.call_id()).substr(d.call_id().find('-') + 1), &seq)) continue;
-      const absl::Time sent = absl::FromUnixMicros(sent_at_[seq % kRing].load(std::memory_order_acquire));
-      if (sent >= measure_from && sent <= end) {
-        latencies_us_.push_back(static_cast<uint32_t>(absl::ToInt64Microseconds(now - sent)));
-        if (!d.error().empty()) {
-          if (errors_++ == 0) first_error_ = d.error();
-        }
+      if (msg.has_batch()) {
+        for (const rpb::RouteDecision& d : msg.batch().decisions()) OnDecision(d, now, measure_from, end);
+      } else if (msg.has_decision()) {
+        OnDecision(msg.decision(), now, measure_from, end);
       }
-      absl::MutexLock lock(&mu_);
-      --in_flight_;
     }
     writer.join();
     grpc::Status st = stream->Finish();
@@ -115,23 +113,40 @@ class StreamRun {
  private:
   static constexpr int kRing = 1 << 20;
 
+  void OnDecision(const rpb::RouteDecision& d, absl::Time now, absl::Time measure_from, absl::Time end) {
+    int64_t seq = 0;
+    if (!absl::SimpleAtoi(absl::string_view(d.call_id()).substr(d.call_id().find('-') + 1), &seq)) return;
+    const absl::Time sent = absl::FromUnixMicros(sent_at_[seq % kRing].load(std::memory_order_acquire));
+    if (sent >= measure_from && sent <= end) {
+      latencies_us_.push_back(static_cast<uint32_t>(absl::ToInt64Microseconds(now - sent)));
+      if (!d.error().empty()) {
+        if (errors_++ == 0) first_error_ = d.error();
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    --in_flight_;
+  }
+
   bool CanSend() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ < window_; }
 
   void Write(grpc::ClientReaderWriter<rpb::EdgeMessage, rpb::RoutingMessage>* stream, absl::Time end) {
-    rpb::EdgeMessage msg;
-    rpb::CallSetup* s = msg.mutable_setup();
-    s->set_origin(rpb::DEVICE);
-    s->set_tenant_id(caller_.tenant_id);
-    auto* c = s->mutable_caller();
+    rpb::CallSetup proto;
+    proto.set_origin(rpb::DEVICE);
+    proto.set_tenant_id(caller_.tenant_id);
+    auto* c = proto.mutable_caller();
     c->set_user_id(caller_.user_id);
     c->set_line_id(caller_.line_id);
     c->set_number(caller_.number);
     c->set_number_e164(caller_.number_e164);
     c->set_extension(caller_.extension);
+    const bool batch = absl::GetFlag(FLAGS_batch);
     const absl::Time start = absl::Now();
     int64_t seq = 0;
+    rpb::EdgeMessage msg;
     while (absl::Now() < end) {
-      // Open loop: what is due by now, in one batch; closed loop: one at a time.
+      // Open loop: what is due by now; closed loop: what the window allows.
+      // With --batch they go as one message, as the edge's writer sends
+      // what was queued since its last write.
       int64_t due = 1;
       if (rate_ > 0) {
         due = static_cast<int64_t>(absl::ToDoubleSeconds(absl::Now() - start) * rate_) - seq;
@@ -139,23 +154,32 @@ class StreamRun {
           absl::SleepFor(absl::Microseconds(100));
           continue;
         }
+      } else {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(this, &StreamRun::CanSend));
+        due = window_ - in_flight_;
       }
+      msg.Clear();
       for (int64_t i = 0; i < due; ++i, ++seq) {
         {
           absl::MutexLock lock(&mu_);
-          if (rate_ <= 0) mu_.Await(absl::Condition(this, &StreamRun::CanSend));
           ++in_flight_;
         }
+        rpb::CallSetup* s = batch ? msg.mutable_batch()->add_messages()->mutable_setup() : msg.mutable_setup();
+        *s = proto;
         s->set_call_id(absl::StrCat("b", index_, "-", seq));
         s->set_dialed(dialed_[seq % dialed_.size()]);
         const absl::Time now = absl::Now();
         s->mutable_at()->set_seconds(absl::ToUnixSeconds(now));
         sent_at_[seq % kRing].store(absl::ToUnixMicros(now), std::memory_order_release);
-        // Coalesce a batch into one send; the last write flushes it.
+        if (batch) continue;
+        // Unbatched: one message each, coalesced into one send; the last
+        // write flushes.
         grpc::WriteOptions opts;
         if (i + 1 < due) opts.set_buffer_hint();
         if (!stream->Write(msg, opts)) return;
       }
+      if (batch && !stream->Write(msg)) return;
     }
     stream->WritesDone();
   }
@@ -221,10 +245,10 @@ int main(int argc, char** argv) {
   std::sort(all.begin(), all.end());
   const double secs = absl::ToDoubleSeconds(absl::GetFlag(FLAGS_duration));
   std::printf(
-      "mode=%s streams=%d window=%d decisions=%zu decisions_per_s=%.0f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f "
+      "mode=%s batch=%d streams=%d window=%d decisions=%zu decisions_per_s=%.0f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f "
       "p999_ms=%.3f max_ms=%.3f errors=%lld\n",
       absl::GetFlag(FLAGS_rate) > 0 ? absl::StrCat("rate", absl::GetFlag(FLAGS_rate)).c_str() : "closed-loop",
-      streams, absl::GetFlag(FLAGS_window), all.size(), all.size() / secs, Percentile(all, 0.50),
+      absl::GetFlag(FLAGS_batch) ? 1 : 0, streams, absl::GetFlag(FLAGS_window), all.size(), all.size() / secs, Percentile(all, 0.50),
       Percentile(all, 0.90), Percentile(all, 0.99), Percentile(all, 0.999),
       all.empty() ? 0.0 : all.back() / 1000.0, static_cast<long long>(errors));
   if (!first_error.empty()) std::printf("first error: %s\n", first_error.c_str());
