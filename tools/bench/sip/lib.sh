@@ -128,7 +128,8 @@ sweep_calls() {
       # Past the knee SIPp may never finish its calls (and its -timeout does
       # not always fire): stop it; its statistics so far are written.
       if (( $(date +%s) > hard_stop )); then
-        kill -INT "$child" 2>/dev/null; sleep 2; kill -KILL "$child" 2>/dev/null
+        # (It may be gone by the KILL: not an error, under set -e.)
+        kill -INT "$child" 2>/dev/null || true; sleep 2; kill -KILL "$child" 2>/dev/null || true
       fi
       sleep 0.2
     done
