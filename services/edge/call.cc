@@ -14,6 +14,13 @@
 namespace sb::edge {
 namespace {
 
+// RFC 3325 P-Asserted-Identity for a number (and its display name).
+std::string AssertedIdentity(const std::string& number, std::string name, const std::string& domain) {
+  name.erase(std::remove(name.begin(), name.end(), '"'), name.end());
+  return absl::StrCat("P-Asserted-Identity: ", name.empty() ? "" : absl::StrCat("\"", name, "\" "), "<sip:", number,
+                      "@", domain, ">\r\n");
+}
+
 // Looked up once: Logger() costs a registry lookup under a lock, and the
 // hot path asks for it several times per call (mostly for debug lines).
 spdlog::logger* Log() {
@@ -357,6 +364,7 @@ void Call::RunDecisionStep(size_t index) {
   step.on_no_answer = s.on_no_answer();
   step.on_busy = s.on_busy();
   step.on_unreachable = s.on_unreachable();
+  step.music = s.music_instead_of_ringback();
   RunStep(std::move(step));
 }
 
@@ -464,9 +472,15 @@ void Call::OnResolved(int generation, std::vector<Resolved> resolved) {
   resolving_ = false;
   resolved_ = std::move(resolved);
   const std::string presentation = PresentationHeaders();
+  const std::string domain = callee_domain_.empty() ? proxy_->config().host : callee_domain_;
   for (const Resolved& r : resolved_) {
     if (r.state != Resolved::State::kRing) continue;
-    std::string headers = presentation + step_.extra_headers;
+    // B6 without "pass original caller ID": the phone found is shown the
+    // subscriber looking for it, not the caller.
+    std::string headers = (r.target.present_number().empty()
+                               ? presentation
+                               : AssertedIdentity(r.target.present_number(), r.target.present_name(), domain)) +
+                          step_.extra_headers;
     if (!r.target.alert_info().empty()) absl::StrAppend(&headers, "Alert-Info: ", r.target.alert_info(), "\r\n");
     // A target rung because of a diversion (simultaneous ring of a forward
     // number, find-me) tells why, like a forward does.
@@ -485,6 +499,7 @@ void Call::OnResolved(int generation, std::vector<Resolved> resolved) {
       b.line_id = std::move(line_id);
       b.headers = headers;
       b.delay_s = r.target.delay_s();
+      b.allow_remote_forwarding = r.target.allow_remote_forwarding();
       branches_.push_back(std::move(b));
     };
     if (!r.uri.empty()) {
@@ -492,6 +507,22 @@ void Call::OnResolved(int generation, std::vector<Resolved> resolved) {
     } else {
       for (const Binding& binding : r.bindings) add(binding.contact, BindingRoute(binding), r.target.line_id());
     }
+  }
+  // B6 "music instead of ringback": one more branch, to the voicemail UA,
+  // which answers 183 with music as early media and never 200; it is
+  // cancelled with the others. Without a voicemail service the caller
+  // hears ringback as usual.
+  if (step_.music && !branches_.empty() && !proxy_->config().voicemail_uri.empty()) {
+    const std::string tenant =
+        decision_.callee_tenant_id().empty() ? setup_.tenant_id() : decision_.callee_tenant_id();
+    Branch b;
+    b.request_uri = proxy_->config().voicemail_uri;
+    b.music = true;
+    b.headers = absl::StrCat(presentation, "X-Sb-Early-Media: music\r\nX-Sb-Tenant: ", tenant, "\r\n");
+    if (!decision_.callee_user_id().empty()) {
+      absl::StrAppend(&b.headers, "X-Sb-User: ", decision_.callee_user_id(), "\r\n");
+    }
+    branches_.push_back(std::move(b));
   }
   // Start now, or after the target's delay.
   for (size_t i = 0; i < branches_.size(); ++i) {
@@ -560,16 +591,35 @@ void Call::OnBranchResponse(int generation, size_t index, const sip_t& response)
   const int status = response.sip_status->st_status;
   Branch& b = branches_[index];
   const bool current = generation == generation_;
+  if (b.music) {
+    // The music's 183 (with its SDP) goes to the caller; its end, whatever
+    // it is, decides nothing.
+    if (status > 100 && status < 200 && current && !finished_) {
+      txn_.Relay(sip::DuplicateMessage(b.txn->Response().get()));
+    } else if (status >= 200) {
+      b.done = true;
+      if (status < 300) {
+        Log()->warn("{} the music branch answered {}: ignored", core::CallCtx{routing_id_, tenant_id_}, status);
+      }
+    }
+    return;
+  }
   if (status < 200) {
     if (status == 100 || !current || finished_) return;
+    if (status == 181 && OnRemoteForwarding(index, response, /*redirect=*/false)) return;
     b.rang = true;
     if (!ringing_sent_) {
       ringing_sent_ = true;
       proxy_->SendEvent(routing_id_, rpb::CallEvent::RINGING, status, b.line_id);
     }
-    txn_.Relay(sip::DuplicateMessage(b.txn->Response().get()));
+    // With music instead of ringback the caller keeps the music: a phone's
+    // 180 would make its UA play ringback instead.
+    const bool music_playing = std::any_of(branches_.begin(), branches_.end(),
+                                           [](const Branch& other) { return other.music && !other.done; });
+    if (!music_playing) txn_.Relay(sip::DuplicateMessage(b.txn->Response().get()));
     return;
   }
+  if (status >= 300 && status < 400 && current && !b.done && OnRemoteForwarding(index, response, true)) return;
   if (status < 300) {
     // An answer wins even from a branch of an older step (cancelled, but it
     // answered first): relay it, the rest is cancelled.
@@ -618,6 +668,7 @@ void Call::MaybeStepDone() {
     if (r.state == Resolved::State::kUnreachable || r.state == Resolved::State::kSkipped) ++unreachable, ++total;
   }
   for (const Branch& b : branches_) {
+    if (b.music) continue;  // not a target
     ++total;
     if (!b.done) {
       any_ringing = true;
@@ -813,13 +864,56 @@ std::string Call::PresentationHeaders() const {
     }
     return out;
   }
-  if (!p.number().empty()) {
-    std::string name = p.display_name();
-    name.erase(std::remove(name.begin(), name.end(), '"'), name.end());
-    absl::StrAppend(&out, "P-Asserted-Identity: ", name.empty() ? "" : absl::StrCat("\"", name, "\" "), "<sip:",
-                    p.number(), "@", domain, ">\r\n");
-  }
+  if (!p.number().empty()) absl::StrAppend(&out, AssertedIdentity(p.number(), p.display_name(), domain));
   return out;
+}
+
+bool Call::OnRemoteForwarding(size_t index, const sip_t& response, bool redirect) {
+  Branch& b = branches_[index];
+  const core::CallCtx ctx{routing_id_, tenant_id_};
+  if (!b.allow_remote_forwarding) {
+    // The number's own forwarding is not for this call: a 181 stops the
+    // branch (before its forward answers), a 3xx fails it as usual.
+    if (redirect) return false;
+    Log()->info("{} {} forwards the call: refused (remote forwarding not allowed), that branch stops", ctx,
+                b.request_uri);
+    b.txn->Cancel("SIP;cause=480;text=\"Remote forwarding not allowed\"");
+    b.done = true;
+    b.status = 480;
+    MaybeStepDone();
+    return true;
+  }
+  // Allowed: the forward takes the call and the other phones stop ringing.
+  std::string contact;
+  if (redirect) {
+    if (response.sip_contact == nullptr || response.sip_contact->m_url == nullptr) return false;
+    contact = sip::UriString(response.sip_contact->m_url);
+  }
+  Log()->info("{} {} forwards the call{}{}: allowed, the others stop ringing", ctx, b.request_uri,
+              redirect ? " to " : "", contact);
+  for (size_t i = 0; i < branches_.size(); ++i) {
+    Branch& other = branches_[i];
+    if (i == index || other.music) continue;
+    other.delay.reset();
+    if (other.txn && !other.done) other.txn->Cancel("");
+    other.done = true;
+    other.status = 487;
+  }
+  if (!redirect) {
+    b.rang = true;
+    txn_.Relay(sip::DuplicateMessage(b.txn->Response().get()));
+    return true;
+  }
+  // RFC 3261 §16.5: the 3xx's Contact becomes a new branch, sent the same
+  // way (no further redirects from it are followed).
+  b.done = true;
+  b.status = response.sip_status->st_status;
+  Branch next;
+  next.request_uri = contact;  // sent where the Contact says, not along the old branch's route
+  next.headers = b.headers;
+  branches_.push_back(std::move(next));
+  StartBranch(branches_.size() - 1);
+  return true;
 }
 
 // ---------------------------------------------------------------- endings

@@ -76,6 +76,12 @@ class Call : public sip::IncomingListener {
     int status = 0;
     bool rang = false;
     bool done = false;
+    // B5: this number's own forwarding may take the call (a 181 is relayed,
+    // a 3xx followed); off, a 181 stops this branch and a 3xx fails it.
+    bool allow_remote_forwarding = false;
+    // B6 "music instead of ringback": the voicemail UA's early-media branch,
+    // not a target; its answers never decide the step.
+    bool music = false;
   };
   // The step being rung: one of the decision's, or a terminal's (forward,
   // voicemail) whose failure is relayed to the caller.
@@ -85,6 +91,7 @@ class Call : public sip::IncomingListener {
     std::optional<rpb::Terminal> on_no_answer, on_busy, on_unreachable;
     bool terminal = false;      // forward / voicemail: failure → relay the best response
     bool voicemail = false;
+    bool music = false;         // B6: the caller hears music while it rings
     std::string extra_headers;  // History-Info, Diversion, X-Sb-* (voicemail, forward)
   };
 
@@ -102,6 +109,10 @@ class Call : public sip::IncomingListener {
   void OnResolved(int generation, std::vector<Resolved> resolved);
   void StartBranch(size_t index);
   void OnBranchResponse(int generation, size_t index, const sip_t& response);
+  // A branch says its number forwards the call (181, or a 3xx when
+  // `redirect`): applied or refused as the target allows (B5). True when
+  // the response was dealt with.
+  bool OnRemoteForwarding(size_t index, const sip_t& response, bool redirect);
   void OnStepTimeout(int generation);
   void MaybeStepDone();
   void ApplyTerminal(const rpb::Terminal& terminal, int depth = 0);

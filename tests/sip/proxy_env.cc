@@ -89,6 +89,7 @@ constexpr char kAck2xx[] = R"(
 
 // Provisional responses: one per ringing branch (forking), relayed as they come.
 constexpr char kUacProvisional[] = R"(
+  <recv response="181" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
   <recv response="180" optional="true"/>
@@ -535,7 +536,7 @@ void ProxyEnv::ResetSettings(const Phone& phone) {
       {"availability", "voicemail_enabled", "voicemail_after_s", "max_concurrent_calls", "ring_time_s",
        "forward_unconditional", "forward_busy", "forward_no_answer", "forward_unreachable",
        "reject_anonymous", "selective_reject", "selective_forward", "distinctive_ring", "simultaneous_ring",
-       "sequential_ring", "dnd_priority_callers", "when_busy", "caller_id"});
+       "sequential_ring", "find_me_follow_me", "dnd_priority_callers", "when_busy", "caller_id"});
 }
 
 void ProxyEnv::UpdateSettings(const Phone& phone, const rpb::CallSettings& settings,
@@ -568,7 +569,21 @@ std::vector<rpb::CallLogEntry> ProxyEnv::CallLog(const Phone& phone, rpb::CallLo
 
 Sipp ProxyEnv::StartUas(const UasOptions& o) {
   std::string body = k180;
-  if (o.behaviour == "answer") {
+  const std::string k181 = absl::StrReplaceAll(k180, {{"180 Ringing", "181 Call Is Being Forwarded"}});
+  if (o.behaviour == "forwarded") {
+    body = k181 + kUasRing;
+  } else if (o.behaviour == "forwarded-answer") {
+    body = k181 + Fill(kUasAnswer, {{"RING_MS", absl::StrCat(o.ring_ms)}});
+  } else if (o.behaviour == "redirect") {
+    body = absl::StrReplaceAll(Fill(kUasFinal, {{"STATUS", "302 Moved Temporarily"}}),
+                               {{"Content-Length: 0", absl::StrCat("Contact: <", o.redirect_to,
+                                                                   ">\n      Content-Length: 0")}});
+  } else if (o.behaviour == "early-media") {
+    body = absl::StrReplaceAll(Fill(kUasAnswer, {{"RING_MS", "0"}}), {{"200 OK", "183 Session Progress"}});
+    // A 183 is not retransmitted and not ACKed: it ends where the ring does.
+    body = body.substr(0, body.find("</send>") + 7) + kUasRing;
+    body = absl::StrReplaceAll(body, {{"<send retrans=\"500\">", "<send>"}});
+  } else if (o.behaviour == "answer") {
     absl::StrAppend(&body, Fill(kUasAnswer, {{"RING_MS", absl::StrCat(o.ring_ms)}}));
   } else if (o.behaviour == "busy") {
     body = Fill(kUasFinal, {{"STATUS", "486 Busy Here"}});

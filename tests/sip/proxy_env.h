@@ -68,8 +68,13 @@ struct UacOptions {
 };
 
 struct UasOptions {
-  std::string behaviour = "answer";  // "answer", "busy", "ring" (until CANCEL), "decline"
+  // "answer", "busy", "ring" (until CANCEL), "decline"; "forwarded" (181
+  // Call Is Being Forwarded, then rings until CANCEL), "forwarded-answer"
+  // (181, then 200 after ring_ms), "redirect" (302 to redirect_to),
+  // "early-media" (183 with SDP, until CANCEL: the voicemail's music).
+  std::string behaviour = "answer";
   int ring_ms = 100;                 // answer: 180 then 200 after this
+  std::string redirect_to;           // redirect: the 302's Contact URI
   int calls = 1;
   int port = 0;                      // 0: a free one
 };

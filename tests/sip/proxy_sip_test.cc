@@ -284,6 +284,116 @@ TEST_CASE("sequential ring tries each number in order for its time", "[proxy]") 
   CHECK(carrier_rang - claire_rang > absl::Seconds(1));
 }
 
+// B5 "allow remote forwarding": Bruno's simultaneous ring also rings
+// Claire's extension, whose phone says it forwards the call (181).
+void RingBrunoAndClaire(bool allow_remote_forwarding) {
+  rpb::CallSettings s;
+  auto* ring = s.mutable_simultaneous_ring();
+  ring->set_enabled(true);
+  auto* claire = ring->add_targets();
+  claire->set_number("4000");
+  claire->set_allow_remote_forwarding(allow_remote_forwarding);
+  Env().UpdateSettings(Env().bruno(), s, {"simultaneous_ring"});
+}
+
+TEST_CASE("remote forwarding not allowed: a ringing number that forwards stops, the others ring on", "[proxy]") {
+  Fresh();
+  RingBrunoAndClaire(false);
+  Sipp claire = Env().StartUas({.behaviour = "forwarded"});
+  Env().RegisterPhone(Env().claire(), {claire.port});
+  Sipp bruno = Env().StartUas({.behaviour = "answer", .ring_ms = 1500});
+  Env().RegisterPhone(Env().bruno(), {bruno.port});
+  Sipp alice = Env().StartUac({.dialed = "4002", .expect = "answer"});
+  Expect(alice, "alice");
+  Expect(bruno, "bruno (answers)");
+  Expect(claire, "claire's phone (181, then CANCEL)");
+  CHECK_FALSE(absl::StrContains(alice.Messages(), "181 Call Is Being Forwarded"));
+  // Claire's branch stopped at her 181, before Bruno answered.
+  CHECK(FirstMessageTime(claire.Messages(), "CANCEL", true) < FirstMessageTime(bruno.Messages(), "ACK", true));
+}
+
+TEST_CASE("remote forwarding allowed: the number's forward takes the call, the others stop", "[proxy]") {
+  Fresh();
+  RingBrunoAndClaire(true);
+  Sipp claire = Env().StartUas({.behaviour = "forwarded-answer", .ring_ms = 1000});
+  Env().RegisterPhone(Env().claire(), {claire.port});
+  Sipp bruno = Env().StartUas({.behaviour = "ring"});
+  Env().RegisterPhone(Env().bruno(), {bruno.port});
+  Sipp alice = Env().StartUac({.dialed = "4002", .expect = "answer"});
+  Expect(alice, "alice");
+  Expect(claire, "claire's forward (answers)");
+  Expect(bruno, "bruno (cancelled at the 181)");
+  CHECK(absl::StrContains(alice.Messages(), "181 Call Is Being Forwarded"));
+  // Bruno stopped ringing at the 181, not when the forward answered a second later.
+  const absl::Duration early =
+      FirstMessageTime(claire.Messages(), "ACK", true) - FirstMessageTime(bruno.Messages(), "CANCEL", true);
+  UNSCOPED_INFO("bruno cancelled " << absl::FormatDuration(early) << " before the answer");
+  CHECK(early > absl::Milliseconds(500));
+}
+
+TEST_CASE("remote forwarding allowed: a 302 is followed to its Contact; not allowed, it fails that phone only",
+          "[proxy]") {
+  Fresh();
+  RingBrunoAndClaire(true);
+  const std::string mobile = absl::StrCat("sip:+33698765432@127.0.0.1:", Env().carrier_port());
+  {
+    Sipp claire = Env().StartUas({.behaviour = "redirect", .redirect_to = mobile});
+    Env().RegisterPhone(Env().claire(), {claire.port});
+    Sipp carrier = Env().StartUas({.behaviour = "answer", .port = Env().carrier_port()});
+    Sipp bruno = Env().StartUas({.behaviour = "ring"});
+    Env().RegisterPhone(Env().bruno(), {bruno.port});
+    Sipp alice = Env().StartUac({.dialed = "4002", .expect = "answer"});
+    Expect(alice, "alice");
+    Expect(claire, "claire's phone (302)");
+    Expect(carrier, "the number it redirected to (answers)");
+    Expect(bruno, "bruno (cancelled at the 302)");
+    const auto invites = ReceivedInvites(carrier.Messages());
+    REQUIRE(invites.size() == 1);
+    CHECK(absl::StartsWith(invites[0], "INVITE " + mobile));
+  }
+  Fresh();
+  RingBrunoAndClaire(false);
+  Sipp claire = Env().StartUas({.behaviour = "redirect", .redirect_to = mobile});
+  Env().RegisterPhone(Env().claire(), {claire.port});
+  Sipp bruno = Env().StartUas({.behaviour = "answer", .ring_ms = 1000});
+  Env().RegisterPhone(Env().bruno(), {bruno.port});
+  Sipp alice = Env().StartUac({.dialed = "4002", .expect = "answer"});
+  Expect(alice, "alice");
+  Expect(claire, "claire's phone (302, not followed)");
+  Expect(bruno, "bruno (answers)");
+}
+
+TEST_CASE("find-me/follow-me: music instead of ringback, and the subscriber's number shown to the phone found",
+          "[proxy]") {
+  Fresh();
+  rpb::CallSettings s;
+  auto* find_me = s.mutable_find_me_follow_me();
+  find_me->set_enabled(true);
+  find_me->set_music_instead_of_ringback(true);
+  find_me->set_pass_original_caller_id(false);
+  auto* target = find_me->add_targets();
+  target->set_number("0612345678");
+  target->set_ring_s(10);
+  Env().UpdateSettings(Env().bruno(), s, {"find_me_follow_me"});
+  // Bruno has no phone registered: the search goes on to his mobile.
+  Sipp music = Env().StartUas({.behaviour = "early-media", .port = Env().voicemail_port()});
+  Sipp carrier = Env().StartUas({.behaviour = "answer", .ring_ms = 1000, .port = Env().carrier_port()});
+  Sipp alice = Env().StartUac({.dialed = "4002", .expect = "answer"});
+  Expect(alice, "alice");
+  Expect(carrier, "bruno's mobile (answers)");
+  Expect(music, "the voicemail's music (183, then CANCEL)");
+  const auto to_music = ReceivedInvites(music.Messages());
+  INFO(music.Messages());
+  REQUIRE(to_music.size() == 1);
+  CHECK(HeaderOf(to_music[0], "X-Sb-Early-Media") == "music");
+  CHECK(HeaderOf(to_music[0], "X-Sb-User") == Env().bruno().user_id);
+  CHECK(absl::StrContains(alice.Messages(), "183 Session Progress"));
+  CHECK_FALSE(absl::StrContains(alice.Messages(), "180 Ringing"));  // the mobile's ringing stays behind the music
+  const auto to_mobile = ReceivedInvites(carrier.Messages());
+  REQUIRE(to_mobile.size() == 1);
+  CHECK(absl::StrContains(HeaderOf(to_mobile[0], "P-Asserted-Identity"), Env().bruno().number_e164));
+}
+
 TEST_CASE("a caller who hangs up before an answer leaves a missed call", "[proxy]") {
   Fresh();
   const absl::Time since = absl::Now();

@@ -29,6 +29,7 @@ std::vector<CompiledRingTarget> ReadTargets(
     if (compiled.number.empty()) continue;
     compiled.delay_s = std::max(0, target.delay_s());
     compiled.ring_s = std::max(0, target.ring_s());
+    compiled.allow_remote_forwarding = target.allow_remote_forwarding();
     out.push_back(std::move(compiled));
   }
   return out;

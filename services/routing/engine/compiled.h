@@ -37,6 +37,7 @@ struct CompiledRingTarget {
   ForwardNumber number;
   int delay_s = 0;
   int ring_s = 0;
+  bool allow_remote_forwarding = false;  // B5 (AS): the number's own forwarding may take the call
 };
 
 struct CompiledAction {

@@ -178,6 +178,12 @@ TEST_CASE("Proximus selective cascade ring, 3 rings per number") {
         "[ext:+33612345678] 15s noanswer=VOICEMAIL jean NO_ANSWER busy=VOICEMAIL jean USER_BUSY "
         "unreachable=VOICEMAIL jean UNAVAILABLE | final=VOICEMAIL jean NO_ANSWER");
   CHECK(decision.decided_by() == "sequential ring");
+  // AS "Permettre le renvoi d'appels à distance", per number, off by default.
+  CHECK_FALSE(decision.steps(1).targets(0).allow_remote_forwarding());
+  cascade.mutable_steps(1)->set_allow_remote_forwarding(true);
+  const rpb::RouteDecision remote = Run(jean, FromTrunk("021231234"), open);
+  CHECK(remote.steps(1).targets(0).allow_remote_forwarding());
+  CHECK_FALSE(remote.steps(0).targets(1).allow_remote_forwarding());
   const absl::Time closed = At("Europe/Brussels", 2026, 6, 14, 10);  // Sunday
   CHECK(Run(jean, FromTrunk("021231234"), closed).steps_size() == 1);
 }
@@ -321,6 +327,28 @@ TEST_CASE("Cooptel find-me/follow-me") {
         "[line:line-alice] 45s noanswer=NEXT busy=NEXT unreachable=NEXT | " + hop +
             "noanswer=NEXT busy=NEXT unreachable=NEXT | " + hop + "noanswer=VOICEMAIL alice NO_ANSWER " +
             kAliceFallbacks + " | final=VOICEMAIL alice NO_ANSWER");
+  {
+    // The guide's other boxes: "Remplacer la sonnerie par la musique
+    // d'attente" on every step of the search, and "Passer les informations
+    // d'identification de l'appelant d'origine": unchecked, the mobile is
+    // shown Alice's own number and name; checked, the caller's.
+    find_me.set_music_instead_of_ringback(true);
+    mobile.set_allow_remote_forwarding(true);
+    const rpb::RouteDecision own = Run(alice, FromTrunk("0699999999"));
+    REQUIRE(own.steps_size() == 3);
+    for (const rpb::Step& step : own.steps()) CHECK(step.music_instead_of_ringback());
+    const rpb::Target& found = own.steps(1).targets(0);
+    CHECK(found.present_number() == alice.line.number_e164);
+    CHECK(found.present_name() == alice.line.display_name);
+    CHECK(found.allow_remote_forwarding());
+    CHECK(own.steps(0).targets(0).present_number().empty());  // her own phone: the caller as usual
+    find_me.set_pass_original_caller_id(true);
+    find_me.set_music_instead_of_ringback(false);
+    const rpb::RouteDecision original = Run(alice, FromTrunk("0699999999"));
+    CHECK(original.steps(1).targets(0).present_number().empty());
+    CHECK_FALSE(original.steps(1).music_instead_of_ringback());
+    mobile.set_allow_remote_forwarding(false);
+  }
   find_me.set_skip_voicemail(true);
   const rpb::RouteDecision skipped = Run(alice, FromTrunk("0699999999"));
   CHECK(Describe(skipped.final()) == "REJECT 480");

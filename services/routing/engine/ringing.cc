@@ -71,6 +71,7 @@ void Ringing::RingSimultaneous(const std::vector<CompiledRingTarget>& targets, b
     std::optional<rpb::Target> target = ResolveTarget(extra.number, rpb::DIVERSION_REASON_UNSPECIFIED);
     if (!target) continue;  // a loop: that phone is where the call came from
     target->set_delay_s(extra.delay_s);
+    target->set_allow_remote_forwarding(extra.allow_remote_forwarding);
     // PX "Ne pas sonner si en appel": the extra phones are left alone when
     // the subscriber is already on a call (see PRECEDENCE.md).
     target->set_skip_if_on_call(skip_if_on_call);
@@ -86,6 +87,7 @@ bool Ringing::RingSequential(const std::vector<CompiledRingTarget>& steps, bool 
     if (i == 0 && with_my_line) ring.push_back(MyLine());
     if (std::optional<rpb::Target> target =
             ResolveTarget(steps[i].number, rpb::DIVERSION_REASON_UNSPECIFIED)) {
+      target->set_allow_remote_forwarding(steps[i].allow_remote_forwarding);
       ring.push_back(std::move(*target));
     }
     if (ring.empty()) continue;
@@ -106,12 +108,23 @@ bool Ringing::FindMeFollowMe(const rpb::FindMeFollowMe& find_me) {
   for (const CompiledRingTarget& entry : cs_.find_me_targets) {
     if (std::optional<rpb::Target> target = ResolveTarget(entry.number, rpb::FOLLOW_ME)) {
       target->set_screen_caller(find_me.screen_caller_name());
+      target->set_allow_remote_forwarding(entry.allow_remote_forwarding);
+      // Without "pass original caller ID", the phone found shows who is
+      // looking for its owner: the subscriber's own number and name.
+      if (!find_me.pass_original_caller_id()) {
+        target->set_present_number(callee_.line.number_e164);
+        target->set_present_name(callee_.line.display_name);
+      }
       targets.push_back(std::move(*target));
     }
   }
   if (targets.empty()) return false;
   const int first_delay = cs_.find_me_targets.front().delay_s;
   rpb::Step* step = &AddStep({MyLine()}, first_delay > 0 ? first_delay : RingTime());
+  // "Remplacer la sonnerie par la musique d'attente": from the first step on,
+  // the caller hears music while the search goes on.
+  auto music = [&](rpb::Step* s) { s->set_music_instead_of_ringback(find_me.music_instead_of_ringback()); };
+  music(step);
   const int attempts = 1 + std::clamp(find_me.extra_attempts(), 0, kMaxExtraAttempts);
   for (int attempt = 0; attempt < attempts; ++attempt) {
     for (size_t i = 0; i < targets.size(); ++i) {
@@ -120,6 +133,7 @@ bool Ringing::FindMeFollowMe(const rpb::FindMeFollowMe& find_me) {
       *step->mutable_on_unreachable() = NextStep();
       const int ring_s = cs_.find_me_targets[i].ring_s;
       step = &AddStep({targets[i]}, ring_s > 0 ? ring_s : kDefaultRingS);
+      music(step);
     }
   }
   if (find_me.skip_voicemail()) {
