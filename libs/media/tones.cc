@@ -129,6 +129,47 @@ std::vector<int16_t> RenderTone(const ToneSpec& spec, absl::Duration duration, i
   return out;
 }
 
+std::vector<int16_t> RenderHoldMusic(double level_dbm0, int sample_rate) {
+  // MIDI note numbers: C major triads for I-vi-IV-V, root position.
+  constexpr int kChords[4][3] = {{60, 64, 67}, {57, 60, 64}, {53, 57, 60}, {55, 59, 62}};
+  // The arpeggio, one note a half second: chord tone index, 3 = the root an
+  // octave up.
+  constexpr int kPattern[8] = {0, 1, 2, 3, 2, 1, 2, 1};
+  const auto hz = [](int midi) { return 440.0 * std::pow(2.0, (midi - 69) / 12.0); };
+  const int64_t beat = sample_rate / 2;
+  std::vector<double> mix(static_cast<size_t>(4 * 8 * beat));
+  // A note with a little timbre (2nd and 3rd harmonics), an attack, an
+  // exponential decay and a 30 ms release so that cut notes do not click.
+  const auto note = [&](int64_t start, int64_t length, double f, double amplitude, double attack_s,
+                        double decay_s) {
+    const double w = 2 * std::numbers::pi * f / sample_rate;
+    for (int64_t i = 0; i < length; ++i) {
+      const double t = static_cast<double>(i) / sample_rate;
+      const double release = static_cast<double>(length - i) / sample_rate / 0.03;
+      const double env = std::min({1.0, t / attack_s, release}) * std::exp(-t / decay_s);
+      const double p = w * static_cast<double>(i);
+      mix[static_cast<size_t>(start + i)] +=
+          amplitude * env * (std::sin(p) + 0.3 * std::sin(2 * p) + 0.1 * std::sin(3 * p));
+    }
+  };
+  for (int c = 0; c < 4; ++c) {
+    const int64_t bar = c * 8 * beat;
+    for (int n : kChords[c]) note(bar, 8 * beat, hz(n - 12), 0.2, 0.3, 4.0);  // the pad, an octave down
+    for (int k = 0; k < 8; ++k) {
+      const int i = kPattern[k];
+      note(bar + k * beat, beat, hz((i == 3 ? kChords[c][0] + 12 : kChords[c][i]) + 12), 1.0, 0.01, 0.3);
+    }
+  }
+  double energy = 0;
+  for (double x : mix) energy += x * x;
+  const double rms = std::sqrt(energy / static_cast<double>(mix.size()));
+  const double gain = DbmToAmplitude(level_dbm0) / std::sqrt(2.0) / rms;
+  std::vector<int16_t> out(mix.size());
+  for (size_t i = 0; i < mix.size(); ++i)
+    out[i] = static_cast<int16_t>(std::clamp(mix[i] * gain, -32767.0, 32767.0));
+  return out;
+}
+
 Goertzel::Goertzel(double frequency_hz, int sample_rate)
     : coefficient_(2 * std::cos(2 * std::numbers::pi * frequency_hz / sample_rate)) {}
 

@@ -98,6 +98,14 @@ class ToneGenerator : public AudioSource {
 std::vector<int16_t> RenderTone(const ToneSpec& spec, absl::Duration duration,
                                 int sample_rate = kNarrowbandRate);
 
+// Music on hold, for callers waiting instead of a ringback tone: a 16 s loop
+// in C major (I-vi-IV-V, 4 s a chord), a soft pad under a plucked arpeggio
+// (10 ms attack, exponential decay, a few harmonics), its RMS that of a sine
+// at `level_dbm0`. It starts and ends in silence so it loops without a
+// click. Synthesized because the repository carries no music; ~20 ms to
+// render, so render it once and share it.
+std::vector<int16_t> RenderHoldMusic(double level_dbm0 = -20, int sample_rate = kNarrowbandRate);
+
 // Goertzel's algorithm: the DFT magnitude at one frequency, in O(N) with two
 // state variables — far cheaper than an FFT when only a few frequencies
 // matter (DTMF needs 8).

@@ -130,5 +130,47 @@ TEST_CASE("Goertzel streams across blocks") {
   CHECK(parts.Amplitude() == 0);
 }
 
+TEST_CASE("Hold music: a 10-20 s loop at about -20 dBm0, never silent, a tune rather than a tone") {
+  const std::vector<int16_t> music = RenderHoldMusic();
+  REQUIRE(music.size() >= 10 * 8000);
+  REQUIRE(music.size() <= 20 * 8000);
+  const auto rms = [](std::span<const int16_t> s) {
+    double e = 0;
+    for (int16_t x : s) e += static_cast<double>(x) * x;
+    return std::sqrt(e / static_cast<double>(s.size()));
+  };
+  // The level of a sine at -20 dBm0, and no clipping.
+  CHECK(rms(music) == Approx(DbmToAmplitude(-20) / std::sqrt(2.0)).epsilon(0.05));
+  int peak = 0;
+  for (int16_t x : music) peak = std::max(peak, std::abs(static_cast<int>(x)));
+  CHECK(peak < 32000);
+  // Sound in every second (no gap a caller would take for a dropped call).
+  for (size_t i = 0; i + 8000 <= music.size(); i += 8000)
+    CHECK(rms(std::span(music).subspan(i, 8000)) > DbmToAmplitude(-35) / std::sqrt(2.0));
+  // The loop seam is silent-to-silent: no click where it restarts.
+  CHECK(std::abs(music.front()) < 100);
+  CHECK(std::abs(music.back()) < 100);
+  // The strongest semitone of each half second (MIDI 40-96) moves: a melody.
+  std::vector<int> dominant;
+  for (size_t i = 0; i + 4000 <= music.size(); i += 4000) {
+    int best = 0;
+    double best_amplitude = 0;
+    for (int midi = 40; midi <= 96; ++midi) {
+      const double a =
+          ToneAmplitude(std::span(music).subspan(i, 4000), 440.0 * std::pow(2.0, (midi - 69) / 12.0));
+      if (a > best_amplitude) best_amplitude = a, best = midi;
+    }
+    dominant.push_back(best);
+  }
+  int changes = 0;
+  for (size_t i = 1; i < dominant.size(); ++i) changes += dominant[i] != dominant[i - 1];
+  std::sort(dominant.begin(), dominant.end());
+  const auto distinct = std::unique(dominant.begin(), dominant.end()) - dominant.begin();
+  CHECK(distinct >= 6);
+  CHECK(changes >= static_cast<int>(music.size() / 4000) / 2);
+  // Louder or softer on request.
+  CHECK(rms(RenderHoldMusic(-26)) == Approx(rms(music) / 2).epsilon(0.05));
+}
+
 }  // namespace
 }  // namespace sb::media

@@ -303,32 +303,52 @@ absl::StatusOr<uint16_t> UserAgent::Impl::CreateMedia(const std::shared_ptr<Call
   return (*session)->local_rtp_port();
 }
 
-absl::Status Call::Answer() {
+absl::Status Call::Answer() { return Respond(200, "OK"); }
+
+absl::Status Call::AnswerEarly() {
+  // An offer in an unreliable 183 could only be answered in a PRACK: we do
+  // not do 100rel, so early media needs the caller's offer.
+  if (impl_->late_offer) return absl::FailedPreconditionError("early media needs an SDP offer in the INVITE");
+  return Respond(183, "Session Progress");
+}
+
+absl::Status Call::Respond(int status, const char* phrase) {
   if (ended()) return absl::FailedPreconditionError("the caller hung up");
   auto self = shared_from_this();
   UserAgent::Impl* ua = ua_->impl_.get();
   if (impl_->late_offer) impl_->audio.law = media::G711Law::kUlaw;
-  absl::StatusOr<uint16_t> port = ua->CreateMedia(self);
-  if (!port.ok()) {
-    Reject(503, "Media Unavailable");
-    return port.status();
+  // After early media the session exists already and goes on into the call.
+  std::optional<uint16_t> port;
+  if (impl_->session_id == 0) {
+    absl::StatusOr<uint16_t> created = ua->CreateMedia(self);
+    if (!created.ok()) {
+      Reject(503, "Media Unavailable");
+      return created.status();
+    }
+    port = *created;
   }
   bool sent = false;
   absl::Status run = ua->RunInLoop([&] {
     Impl& ci = *impl_;
     if (ci.nh == nullptr || ci.final_sent) return;
-    ci.local.rtp_port = *port;
-    ci.local.version++;
+    if (port) {
+      ci.local.rtp_port = *port;
+      ci.local.version++;
+    }
+    // The 200 after a 183 repeats the same answer (RFC 3261 13.2.1: the
+    // early answer is the answer), hence no version bump then.
     std::string sdp = ci.late_offer ? BuildOffer(ci.local) : BuildAnswer(ci.offer, ci.audio, ci.local);
-    nua_respond(ci.nh, 200, "OK", SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp.c_str()),
-                TAG_END());
-    ci.final_sent = true;
+    nua_respond(ci.nh, status, phrase, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                SIPTAG_PAYLOAD_STR(sdp.c_str()), TAG_END());
+    if (status >= 200) ci.final_sent = true;
     sent = true;
   });
   if (!run.ok()) return run;
   if (!sent) return absl::FailedPreconditionError("the caller hung up before the answer");
-  absl::MutexLock lock(&mu_);
-  answered_at_ = absl::Now();
+  if (status >= 200) {
+    absl::MutexLock lock(&mu_);
+    answered_at_ = absl::Now();
+  }
   return absl::OkStatus();
 }
 

@@ -122,6 +122,12 @@ class Call : public std::enable_shared_from_this<Call> {
   // session exists and the 200 has been handed to nua. FAILED_PRECONDITION
   // if the call is already gone.
   absl::Status Answer();
+  // Early media (RFC 3960): answers with 183 Session Progress and our SDP,
+  // sent unreliably (no 100rel), and starts the media session, so Play works
+  // before (or without ever) answering. Answer or Reject may follow; a CANCEL
+  // ends it as usual (487 by nua, then kHangup). Needs the INVITE's offer: a
+  // late-offer INVITE gets FAILED_PRECONDITION and is left unanswered.
+  absl::Status AnswerEarly();
   // Refuses an incoming call that was not answered (486, 480, 603, ...).
   void Reject(int status, std::string phrase);
   // Ends the call in any state: BYE, CANCEL, or a final response.
@@ -159,6 +165,9 @@ class Call : public std::enable_shared_from_this<Call> {
   friend class UserAgent;
   struct Impl;
   Call(UserAgent* ua, CallInfo info);
+  // Answer and AnswerEarly: sends `status` (200 or 183) with our SDP, the
+  // media session created on first use.
+  absl::Status Respond(int status, const char* phrase);
 
   void Push(CallEvent event);
 

@@ -167,5 +167,60 @@ TEST_CASE("a call to nobody fails with the SIP status") {
   CHECK(r.call == nullptr);
 }
 
+TEST_CASE("early media: 183 with SDP and audio before the answer, then the same session answered") {
+  Inbox callee_inbox, caller_inbox;
+  UserAgentConfig cc;
+  cc.rtp_port_min = 45000;
+  cc.rtp_port_max = 45999;
+  cc.media_threads = 1;
+  auto callee = StartOnFreePort(&cc, &callee_inbox);
+  REQUIRE(callee.ok());
+  UserAgentConfig rc = cc;
+  rc.rtp_port_min = 46000;
+  rc.rtp_port_max = 46999;
+  auto caller = StartOnFreePort(&rc, &caller_inbox);
+  REQUIRE(caller.ok());
+
+  std::shared_ptr<Call> incoming;
+  absl::Status early, answer;
+  std::optional<media::RtpSessionStats> before_answer;
+  absl::Time answered_early = absl::Now();
+  std::thread callee_side([&] {
+    incoming = callee_inbox.Next(absl::Seconds(5));
+    if (!incoming) return;
+    early = incoming->AnswerEarly();
+    incoming->Play({Tone(absl::Seconds(3))});
+    absl::SleepFor(absl::Seconds(1));
+    before_answer = incoming->MediaStats();
+    answered_early = incoming->answered_at();
+    answer = incoming->Answer();
+  });
+  OriginateResult r = (*caller)->Originate({.to_uri = absl::StrCat("sip:4002@", cc.listen),
+                                            .from_uri = absl::StrCat("sip:0297000000@", rc.listen),
+                                            .ring_timeout = absl::Seconds(5)});
+  callee_side.join();
+  REQUIRE(incoming != nullptr);
+  CHECK(early.ok());
+  CHECK(answer.ok());
+  // A second of audio went out before the 200, and the call was not answered then.
+  REQUIRE(before_answer.has_value());
+  CHECK(before_answer->packets_sent > 30);
+  CHECK(answered_early == absl::InfinitePast());
+  REQUIRE(r.status == 200);
+  REQUIRE(r.call != nullptr);
+  // The caller received the early audio on the port of its offer.
+  auto stats = r.call->MediaStats();
+  REQUIRE(stats.has_value());
+  CHECK(stats->datagrams_received > 30);
+  CHECK(incoming->answered_at() != absl::InfinitePast());
+  r.call->Hangup();
+  auto h = incoming->WaitEvent(absl::Seconds(5));
+  while (h && h->kind != CallEventKind::kHangup) h = incoming->WaitEvent(absl::Seconds(5));
+  REQUIRE(h.has_value());
+  CHECK(h->kind == CallEventKind::kHangup);
+  (*caller)->Stop();
+  (*callee)->Stop();
+}
+
 }  // namespace
 }  // namespace sb::sipua

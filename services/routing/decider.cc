@@ -263,6 +263,20 @@ absl::Status Decider::Assemble(const rpb::CallSetup& setup, Lookup& lk, Assembly
     }
     return RefOf(target, owner.get());
   };
+  // B5: a line of ours that forwards every call (read only for ring targets
+  // that allow remote forwarding).
+  s.unconditional_forward = [&lk](const LineRef& target) -> std::optional<std::string> {
+    if (target.user_id.empty()) return std::nullopt;
+    auto owner = lk.User(target.user_id);
+    if (!owner.ok()) return std::nullopt;
+    auto data = lk.UserData(target.tenant_id, target.user_id);
+    if (!data.ok()) return std::nullopt;
+    const rpb::CallSettings settings = RoutingManager::Effective(**data, **owner);
+    const rpb::ForwardUnconditional& forward = settings.forward_unconditional();
+    const bool always = forward.mode() == rpb::FORWARD_MODE_UNSPECIFIED || forward.mode() == rpb::ALWAYS;
+    if (!forward.enabled() || !always || forward.number().empty()) return std::nullopt;
+    return forward.number();
+  };
   return absl::OkStatus();
 }
 

@@ -104,6 +104,37 @@ TEST_CASE("do not disturb sends the call to voicemail; the change is seen once t
   CHECK(r.decider.Stats().compiles == 2);
 }
 
+TEST_CASE("remote forwarding allowed: a ring target of ours that forwards every call takes the call") {
+  Routing r;
+  // Bruno rings Alice's extension with his own line, remote forwarding allowed.
+  rpb::CallSettings bruno = DefaultCallSettings(kBruno, true);
+  bruno.mutable_simultaneous_ring()->set_enabled(true);
+  rpb::RingTarget& alice = *bruno.mutable_simultaneous_ring()->add_targets();
+  alice.set_number("4001");
+  alice.set_allow_remote_forwarding(true);
+  r.store.settings[kBruno] = bruno;
+  rpb::CallSettings forwarding = DefaultCallSettings(kAlice, true);
+  forwarding.mutable_forward_unconditional()->set_enabled(true);
+  forwarding.mutable_forward_unconditional()->set_number("0612345678");
+  r.store.settings[kAlice] = forwarding;
+
+  rpb::CallSetup setup = FromAlice("4002");
+  setup.clear_caller();
+  setup.set_origin(rpb::TRUNK);
+  setup.mutable_caller()->set_number("0699999999");
+  // Cold: the cache-only path can't know Alice's forwarding, the full one can.
+  CHECK_FALSE(r.decider.TryDecideCached(setup).has_value());
+  const rpb::RouteDecision d = r.decider.Decide(setup);
+  INFO(d.DebugString());
+  CHECK(d.steps_size() == 0);
+  CHECK(d.final().kind() == rpb::Terminal::FORWARD);
+  CHECK(d.final().forward().number_e164() == "+33612345678");
+  // Warm: the same decision from the caches.
+  auto cached = r.decider.TryDecideCached(setup);
+  REQUIRE(cached.has_value());
+  CHECK(cached->final().kind() == rpb::Terminal::FORWARD);
+}
+
 TEST_CASE("the TTL bounds staleness when no event comes") {
   Routing r;
   REQUIRE(r.decider.Decide(FromAlice("4002")).steps_size() > 0);

@@ -131,7 +131,9 @@ void CallRouter::OnIncomingCall(std::shared_ptr<Call> call) {
   const std::string& user = call->info().request_user;
   bool retrieval = !call->info().Header("X-Sb-Retrieval").empty();
   for (const auto& r : config_.retrieval_users) retrieval = retrieval || user == r;
-  if (!call->info().Header("X-Sb-Announcement").empty()) {
+  if (!call->info().Header("X-Sb-Early-Media").empty()) {
+    Spawn(std::move(call), [this](Call& c) { EarlyMusic(c); });
+  } else if (!call->info().Header("X-Sb-Announcement").empty()) {
     Spawn(std::move(call), [this](Call& c) { Announce(c); });
   } else if (retrieval) {
     Spawn(std::move(call), [this](Call& c) { Retrieval(c); });
@@ -378,6 +380,42 @@ void CallRouter::Announce(Call& call) {
   // A breath before the BYE, so the end of the prompt isn't clipped.
   PlayAndWait(call, {media::MakePrompt("pause", std::vector<int16_t>(2400))}, false);
   call.Hangup();
+}
+
+// ------------------------------------------------------------------ early media
+
+void CallRouter::EarlyMusic(Call& call) {
+  const std::string kind = absl::AsciiStrToLower(call.info().Header("X-Sb-Early-Media"));
+  if (kind != "music") {
+    Log()->warn("{} X-Sb-Early-Media: unknown value \"{}\" (only \"music\")", call.ctx(), kind);
+    call.Reject(488, "Unknown X-Sb-Early-Media");
+    return;
+  }
+  if (absl::Status st = call.AnswerEarly(); !st.ok()) {
+    Log()->info("{} early media refused: {}", call.ctx(), st.message());
+    call.Reject(488, "Early Media Needs An Offer");
+    return;
+  }
+  Log()->info("{} early media: music on hold (user {})", call.ctx(), call.info().Header("X-Sb-User"));
+  const absl::Time deadline = absl::Now() + config_.early_media_cap;
+  const auto music = prompts_->music_on_hold();
+  call.Play({music});
+  for (;;) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) break;
+    auto e = call.WaitEvent(left);
+    if (!e) break;
+    // The caller need not send RTP before the answer, so a media timeout
+    // means nothing here; only the CANCEL (or a BYE-less error) ends it.
+    if (e->kind == CallEventKind::kHangup) {
+      Log()->info("{} early media ended by the caller side", call.ctx());
+      return;
+    }
+    if (e->kind == CallEventKind::kPlaybackDone) call.Play({music});
+  }
+  Log()->info("{} early media: nobody answered within {}, 480", call.ctx(),
+              absl::FormatDuration(config_.early_media_cap));
+  call.Reject(480, "Temporarily Unavailable");
 }
 
 // ------------------------------------------------------------------ retrieval

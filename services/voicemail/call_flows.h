@@ -28,6 +28,8 @@ struct FlowConfig {
   absl::Duration digit_timeout = absl::Seconds(8);
   // Messages shorter than this with no voice in them are not kept.
   absl::Duration min_message = absl::Milliseconds(500);
+  // Early-media music is stopped (480) after this if nobody CANCELs it.
+  absl::Duration early_media_cap = absl::Minutes(10);
 };
 
 class CallRouter : public sipua::IncomingCallHandler {
@@ -53,6 +55,10 @@ class CallRouter : public sipua::IncomingCallHandler {
   void Retrieval(sipua::Call& call);
   // An announcement routing decided (X-Sb-Announcement): answer, play, hang up.
   void Announce(sipua::Call& call);
+  // Music instead of ringback (X-Sb-Early-Media: music, find-me/follow-me):
+  // 183 with SDP, music on hold in a loop, never a 200; the edge's CANCEL
+  // ends it (487), or early_media_cap (480). Nothing recorded or published.
+  void EarlyMusic(sipua::Call& call);
 
  private:
   void Spawn(std::shared_ptr<sipua::Call> call, std::function<void(sipua::Call&)> script);

@@ -35,6 +35,18 @@ absl::StatusOr<std::unique_ptr<PromptLibrary>> PromptLibrary::Load(const std::st
     }
   }
   lib->beep_ = media::MakePrompt("beep", media::RenderTone(media::VoicemailBeep(), absl::Milliseconds(500)));
+  const std::filesystem::path music = std::filesystem::path(dir) / "music_on_hold.wav";
+  if (std::filesystem::exists(music)) {
+    std::ifstream in(music, std::ios::binary);
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto prompt = media::LoadPromptFromWav(bytes, "music_on_hold");
+    if (!prompt.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("prompt ", music.string(), ": ", prompt.status().message()));
+    lib->music_on_hold_ = *prompt;
+  } else {
+    lib->music_on_hold_ = media::MakePrompt("music_on_hold", media::RenderHoldMusic());
+  }
   return lib;
 }
 

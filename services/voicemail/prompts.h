@@ -34,11 +34,15 @@ class PromptLibrary {
   PromptList Digits(const std::string& lang, const std::string& digits) const;
   // The record beep (1 kHz, VoicemailBeep in media/tones.h).
   std::shared_ptr<const media::Prompt> beep() const { return beep_; }
+  // Music on hold for early media (X-Sb-Early-Media: music): <dir>/music_on_hold.wav
+  // if the operator put one there (8 kHz mono), else RenderHoldMusic's loop.
+  std::shared_ptr<const media::Prompt> music_on_hold() const { return music_on_hold_; }
   size_t size() const { return prompts_.size(); }
 
  private:
   std::map<std::string, std::shared_ptr<const media::Prompt>> prompts_;  // "fr/enter_pin"
   std::shared_ptr<const media::Prompt> beep_;
+  std::shared_ptr<const media::Prompt> music_on_hold_;
 };
 
 // Concatenation helper: Cat(a, b, c).

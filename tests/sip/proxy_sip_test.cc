@@ -331,6 +331,27 @@ TEST_CASE("remote forwarding allowed: the number's forward takes the call, the o
   CHECK(early > absl::Milliseconds(500));
 }
 
+TEST_CASE("remote forwarding allowed: a number of ours that forwards every call takes it to its forward",
+          "[proxy]") {
+  Fresh();
+  RingBrunoAndClaire(true);
+  rpb::CallSettings s;
+  s.mutable_forward_unconditional()->set_enabled(true);
+  s.mutable_forward_unconditional()->set_number("0612345678");
+  Env().UpdateSettings(Env().claire(), s, {"forward_unconditional"});
+  Sipp bruno = Env().StartUas({.behaviour = "ring"});
+  Env().RegisterPhone(Env().bruno(), {bruno.port});
+  Sipp carrier = Env().StartUas({.behaviour = "answer", .port = Env().carrier_port()});
+  Sipp alice = Env().StartUac({.dialed = "4002", .expect = "answer"});
+  Expect(alice, "alice");
+  Expect(carrier, "claire's forward number (answers)");
+  const auto invites = ReceivedInvites(carrier.Messages());
+  REQUIRE(invites.size() == 1);
+  CHECK(absl::StartsWith(invites[0], "INVITE sip:+33612345678@127.0.0.1:"));
+  CHECK(absl::StrContains(HeaderOf(invites[0], "Diversion"), "reason=unconditional"));
+  CHECK(ReceivedInvites(bruno.Messages()).empty());  // the table rang no other phone
+}
+
 TEST_CASE("remote forwarding allowed: a 302 is followed to its Contact; not allowed, it fails that phone only",
           "[proxy]") {
   Fresh();

@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -20,11 +21,14 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "core/principal.h"
 #include "core/server.h"
+#include "media/g711.h"
+#include "media/tones.h"
 #include "media/wav.h"
 #include "redis/client.h"
 #include "switchboard/events/v1/events.pb.h"
@@ -45,8 +49,12 @@ constexpr char kAudioPcap[] = "/usr/share/sip-tester/g711a.pcap";
 constexpr int kAudioPcapMs = 7050;  // its first to last packet
 
 sb::testing::Stack& TheStack() {
-  // Calls the voicemail places go straight to their URI (no edge here).
-  static sb::testing::Stack stack({.voicemail = true, .voicemail_flags = {"--voicemail_outbound_proxy="}});
+  // Calls the voicemail places go straight to their URI (no edge here);
+  // early-media music stops after 6 s instead of 10 minutes, so the cap is
+  // tested in seconds.
+  static sb::testing::Stack stack(
+      {.voicemail = true,
+       .voicemail_flags = {"--voicemail_outbound_proxy=", "--voicemail_early_media_cap=6s"}});
   return stack;
 }
 
@@ -295,6 +303,11 @@ class RtpPeer {
     for (const auto& c : counts_) n += c.load();
     return n;
   }
+  // RMS of the G.711 audio received so far (PCMU and PCMA decoded), 0 if none.
+  double audio_rms() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return audio_samples_ == 0 ? 0 : std::sqrt(audio_energy_ / static_cast<double>(audio_samples_));
+  }
   // Sends `keys` (',' a one-second pause) as RFC 4733 events, payload type
   // 101, to where the audio comes from. False if nothing was received yet.
   bool SendDigits(const std::string& keys) {
@@ -341,8 +354,18 @@ class RtpPeer {
       socklen_t len = sizeof from;
       const ssize_t n = recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
       if (n < 12) continue;
-      counts_[buf[1] & 0x7f]++;
+      const uint8_t pt = buf[1] & 0x7f;
+      counts_[pt]++;
       std::lock_guard<std::mutex> lock(mu_);
+      if (auto law = sb::media::LawForPayloadType(pt); law && (buf[0] & 0xc0) == 0x80) {
+        // Past the fixed header and any CSRCs (no extension in what we send).
+        for (ssize_t i = 12 + 4 * (buf[0] & 0x0f); i < n; ++i) {
+          const double x = *law == sb::media::G711Law::kUlaw ? sb::media::UlawToLinear(buf[i])
+                                                             : sb::media::AlawToLinear(buf[i]);
+          audio_energy_ += x * x;
+          ++audio_samples_;
+        }
+      }
       peer_ = from;
       have_peer_ = true;
     }
@@ -352,7 +375,9 @@ class RtpPeer {
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::array<std::atomic<int>, 128> counts_{};
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  double audio_energy_ = 0;
+  int64_t audio_samples_ = 0;
   sockaddr_in peer_{};
   bool have_peer_ = false;
   uint16_t seq_ = 4000;

@@ -664,3 +664,68 @@ TEST_CASE("announcements: a known name plays its prompt, an unknown one the gene
               .find(absl::StrCat("announcement ", name, ": prompt ", prompt)) != std::string::npos);
   }
 }
+
+TEST_CASE("music instead of ringback: 183 with SDP, music on hold, no 200, CANCEL gives 487, nothing kept") {
+  const Who alice = AliceIds();
+  auto count = [&](const std::string& sql) {
+    pqxx::connection c(TheStack().pg_url());
+    pqxx::work w(c);
+    return w.exec_params1(sql, alice.user_id)[0].as<int>();
+  };
+  const std::string kMessages =
+      "SELECT count(*) FROM voicemail.messages m JOIN voicemail.mailboxes b ON b.id = m.mailbox_id "
+      "WHERE b.user_id = $1";
+  auto redis = sb::redis::Client::Create({.url = TheStack().redis().url()}).value();
+  auto stream_length = [&] {
+    auto r = redis->Command({"XLEN", "events.mailbox"});
+    REQUIRE(r.ok());
+    return r->integer;
+  };
+  const int messages_before = count(kMessages);
+  const auto events_before = stream_length();
+
+  RtpPeer phone;
+  SippResult sipp = RunSipp("early_music.xml", {{"RUSER", "voicemail"},
+                                                {"TENANT", alice.tenant_id},
+                                                {"USER", alice.user_id},
+                                                {"RTP_PORT", absl::StrCat(phone.port())},
+                                                {"WAIT_MS", "3000"}});
+  INFO(sipp.log);
+  INFO(TheStack().voicemail().LogTail());
+  // 183 with m=audio, no 200 during the 3 s, 200 to the CANCEL, 487, ACK.
+  CHECK(sipp.exit_code == 0);
+  // About 3 s of 20 ms A-law packets, at the music's level (-20 dBm0), not silence.
+  CHECK(phone.packets(8) > 100);
+  CHECK(phone.audio_rms() > sb::media::DbmToAmplitude(-30) / std::sqrt(2.0));
+  CHECK(phone.audio_rms() < sb::media::DbmToAmplitude(-10) / std::sqrt(2.0));
+  // The CANCEL stopped the music.
+  absl::SleepFor(absl::Milliseconds(300));
+  const int after_cancel = phone.total();
+  absl::SleepFor(absl::Seconds(1));
+  CHECK(phone.total() == after_cancel);
+  CHECK(
+      absl::StrContains(ReadFile(TheStack().voicemail().log_path()), "early media ended by the caller side"));
+  // No message, no mailbox event (deposited, changed or accessed).
+  CHECK(count(kMessages) == messages_before);
+  CHECK(stream_length() == events_before);
+}
+
+TEST_CASE("music instead of ringback nobody cancels stops at the cap with 480, never 200") {
+  const Who alice = AliceIds();
+  RtpPeer phone;
+  // This stack's cap is 6 s (TheStack); SIPp fails on a 200 or no 480.
+  SippResult sipp = RunSipp("early_music_cap.xml", {{"RUSER", "voicemail"},
+                                                    {"TENANT", alice.tenant_id},
+                                                    {"USER", alice.user_id},
+                                                    {"RTP_PORT", absl::StrCat(phone.port())}});
+  INFO(sipp.log);
+  INFO(TheStack().voicemail().LogTail());
+  CHECK(sipp.exit_code == 0);
+  CHECK(phone.packets(8) > 200);  // ~6 s of music
+  absl::SleepFor(absl::Milliseconds(300));
+  const int after = phone.total();
+  absl::SleepFor(absl::Seconds(1));
+  CHECK(phone.total() == after);
+  CHECK(absl::StrContains(ReadFile(TheStack().voicemail().log_path()),
+                          "early media: nobody answered within 6s, 480"));
+}

@@ -78,6 +78,10 @@ struct Snapshot {
   // Numbers and extensions of ours a forward may reach, in the callee's
   // tenant (extensions) or anywhere (E.164). May be empty.
   std::function<std::optional<LineRef>(const std::string& dialed)> resolve;
+  // B5 "allow remote forwarding": where a line of ours forwards every call
+  // (its unconditional forward, as its owner entered it), or nullopt. May
+  // be empty (then no remote forwarding is known).
+  std::function<std::optional<std::string>(const LineRef& line)> unconditional_forward;
 };
 
 // Decides one call. Never fails: a setup it can't evaluate gets a decision

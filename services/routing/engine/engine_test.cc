@@ -357,4 +357,48 @@ TEST_CASE("Voicemail from a closed-hours or special-day list is marked out of ho
 }
 
 }  // namespace
+// AS "Permettre le renvoi d'appels à distance": Bob's extension is in
+// Alice's simultaneous ring, and Bob forwards every call to his mobile.
+TEST_CASE("remote forwarding: allowed, the number's own forward takes the call; not allowed, it rings") {
+  CalleeView alice = testing::Alice();
+  rpb::SimultaneousRing& ring = *alice.settings.mutable_simultaneous_ring();
+  ring.set_enabled(true);
+  rpb::RingTarget& bob = *ring.add_targets();
+  bob.set_number("4002");
+  Snapshot snapshot = testing::To(alice, {});
+  int asked = 0;
+  snapshot.unconditional_forward = [&asked](const LineRef& line) -> std::optional<std::string> {
+    ++asked;
+    if (line.line_id == "line-bob") return "0611111111";
+    return std::nullopt;
+  };
+  const rpb::RouteDecision rings = Decide(FromTrunk("0699999999"), snapshot, kMonday10);
+  CHECK(asked == 0);  // not allowed: not even looked at
+  REQUIRE(rings.steps_size() == 1);
+  CHECK(rings.steps(0).targets_size() == 2);
+
+  bob.set_allow_remote_forwarding(true);
+  snapshot = testing::To(alice, {});
+  snapshot.unconditional_forward = [&asked](const LineRef& line) -> std::optional<std::string> {
+    ++asked;
+    if (line.line_id == "line-bob") return "0611111111";
+    return std::nullopt;
+  };
+  const rpb::RouteDecision forwarded = Decide(FromTrunk("0699999999"), snapshot, kMonday10);
+  CHECK(asked == 1);
+  CHECK(forwarded.steps_size() == 0);
+  CHECK(Describe(forwarded.final()) == "FORWARD ext:+33611111111(UNCONDITIONAL)");
+  CHECK(forwarded.decided_by() ==
+        "simultaneous ring, then the forwarding of 4002 (remote forwarding allowed)");
+
+  // Bob doesn't forward: his phones ring with Alice's, as before.
+  snapshot.unconditional_forward = [](const LineRef&) -> std::optional<std::string> { return std::nullopt; };
+  CHECK(Decide(FromTrunk("0699999999"), snapshot, kMonday10).steps(0).targets_size() == 2);
+  // A remote forward back to Alice would loop: ignored.
+  snapshot.unconditional_forward = [](const LineRef&) -> std::optional<std::string> { return "4001"; };
+  const rpb::RouteDecision looped = Decide(FromTrunk("0699999999"), snapshot, kMonday10);
+  REQUIRE(looped.steps_size() == 1);
+  CHECK(looped.steps(0).targets_size() == 2);
+}
+
 }  // namespace sb::routing

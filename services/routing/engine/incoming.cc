@@ -218,8 +218,7 @@ class Incoming {
     const rpb::SequentialRing& sequential = settings_.sequential_ring();
     if (sequential.enabled() && !cs_.sequential_steps.empty() &&
         CriteriaHold(sequential.criteria(), cs_.sequential_callers) &&
-        ring_.RingSequential(cs_.sequential_steps, sequential.ring_my_line_first())) {
-      decision_.set_decided_by("sequential ring");
+        ring_.RingSequential(cs_.sequential_steps, sequential.ring_my_line_first(), "sequential ring")) {
       return true;
     }
     const rpb::FindMeFollowMe& find_me = settings_.find_me_follow_me();
@@ -264,8 +263,7 @@ class Incoming {
         ring_.RingSimultaneous(action.numbers, false, by);
         return;
       case rpb::Action::RING_SEQUENTIAL:
-        if (!ring_.RingSequential(action.numbers, false)) ring_.RingMyLine(by, ring_.alert_info(), false);
-        decision_.set_decided_by(by);
+        if (!ring_.RingSequential(action.numbers, false, by)) ring_.RingMyLine(by, ring_.alert_info(), false);
         return;
       default:  // RING
         ring_.RingMyLine(by, action.ring_tone.empty() ? ring_.alert_info() : AlertInfoFor(action.ring_tone),

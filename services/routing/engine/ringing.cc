@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "services/routing/engine/number_keys.h"
 #include "services/routing/engine/terminals.h"
 
@@ -60,6 +61,7 @@ void Ringing::RingMyLine(const std::string& by, const std::string& alert_info, b
 
 void Ringing::RingSimultaneous(const std::vector<CompiledRingTarget>& targets, bool skip_if_on_call,
                                const std::string& by) {
+  if (RemoteForward(targets, by)) return;
   decision_.set_decided_by(by);
   const NoAnswer no_answer = NoAnswerPlan();
   if (no_answer.at_once) {
@@ -80,7 +82,9 @@ void Ringing::RingSimultaneous(const std::vector<CompiledRingTarget>& targets, b
   FinishLastStep(AddStep(std::move(ring), no_answer.ring_s), no_answer.terminal);
 }
 
-bool Ringing::RingSequential(const std::vector<CompiledRingTarget>& steps, bool with_my_line) {
+bool Ringing::RingSequential(const std::vector<CompiledRingTarget>& steps, bool with_my_line,
+                             const std::string& by) {
+  if (RemoteForward(steps, by)) return true;
   std::vector<rpb::Step*> added;
   for (size_t i = 0; i < steps.size(); ++i) {
     std::vector<rpb::Target> ring;
@@ -94,6 +98,7 @@ bool Ringing::RingSequential(const std::vector<CompiledRingTarget>& steps, bool 
     added.push_back(&AddStep(std::move(ring), steps[i].ring_s > 0 ? steps[i].ring_s : kDefaultRingS));
   }
   if (added.empty()) return false;
+  decision_.set_decided_by(by);
   for (rpb::Step* step : added) {
     *step->mutable_on_no_answer() = NextStep();
     *step->mutable_on_busy() = NextStep();
@@ -104,6 +109,7 @@ bool Ringing::RingSequential(const std::vector<CompiledRingTarget>& steps, bool 
 }
 
 bool Ringing::FindMeFollowMe(const rpb::FindMeFollowMe& find_me) {
+  if (RemoteForward(cs_.find_me_targets, "find-me/follow-me")) return true;
   std::vector<rpb::Target> targets;
   for (const CompiledRingTarget& entry : cs_.find_me_targets) {
     if (std::optional<rpb::Target> target = ResolveTarget(entry.number, rpb::FOLLOW_ME)) {
@@ -148,6 +154,30 @@ bool Ringing::FindMeFollowMe(const rpb::FindMeFollowMe& find_me) {
   }
   decision_.set_decided_by("find-me/follow-me");
   return true;
+}
+
+bool Ringing::RemoteForward(const std::vector<CompiledRingTarget>& targets, std::string_view by) {
+  if (!snapshot_.unconditional_forward) return false;
+  for (const CompiledRingTarget& entry : targets) {
+    if (!entry.allow_remote_forwarding) continue;
+    std::optional<rpb::Target> target = ResolveTarget(entry.number, rpb::DIVERSION_REASON_UNSPECIFIED);
+    if (!target || target->kind() != rpb::Target::LINE || !snapshot_.resolve) continue;
+    // Looked up as ResolveTarget did (an extension may have no E.164).
+    const bool e164 = entry.number.key[0] == '+';
+    std::optional<LineRef> line = snapshot_.resolve(e164 ? entry.number.key : entry.number.dialed);
+    if (!line) continue;
+    std::optional<std::string> forward = snapshot_.unconditional_forward(*line);
+    if (!forward) continue;
+    ForwardNumber number{.dialed = *forward, .key = NumberKey(*forward, cs_.rules)};
+    // A forward that would loop (back to this line, say) is not followed:
+    // the table rings as if there were none.
+    std::optional<rpb::Target> there = ResolveTarget(number, rpb::UNCONDITIONAL);
+    if (!there) continue;
+    Final(ForwardTo(*there, rpb::UNCONDITIONAL),
+          absl::StrCat(std::string(by), ", then the forwarding of ", entry.number.dialed, " (remote forwarding allowed)"));
+    return true;
+  }
+  return false;
 }
 
 Ringing::NoAnswer Ringing::NoAnswerPlan() const {

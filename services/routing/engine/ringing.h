@@ -31,12 +31,19 @@ class Ringing {
   void RingSimultaneous(const std::vector<CompiledRingTarget>& targets, bool skip_if_on_call,
                         const std::string& by);
   // PX cascade: my line rings with the first number, then each next number
-  // alone, each for its own time. False when no step is left to ring.
-  bool RingSequential(const std::vector<CompiledRingTarget>& steps, bool with_my_line);
+  // alone, each for its own time. False when no step is left to ring. Sets
+  // decided_by to `by`.
+  bool RingSequential(const std::vector<CompiledRingTarget>& steps, bool with_my_line, const std::string& by);
   // CT find-me/follow-me: my line first for the time before transfer (the
   // first target's delay, else the line's ring time), then each number in
   // turn, with screening, 1 + extra_attempts times.
   bool FindMeFollowMe(const rpb::FindMeFollowMe& find_me);
+  // AS "Permettre le renvoi d'appels à distance": when a number of ours
+  // among `targets` allows it and forwards every call itself, its forward
+  // takes the call and the table rings no other phone: the decision is that
+  // forward (true). The number's phones may still forward on their own
+  // (181, 3xx): the edge applies the same flag to them.
+  bool RemoteForward(const std::vector<CompiledRingTarget>& targets, std::string_view by);
 
   // ---- parts.
   struct NoAnswer {
