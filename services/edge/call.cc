@@ -600,6 +600,8 @@ void Call::OnBranchResponse(int generation, size_t index, const sip_t& response)
       b.done = true;
       if (status < 300) {
         Log()->warn("{} the music branch answered {}: ignored", core::CallCtx{routing_id_, tenant_id_}, status);
+      } else if (held_ringing_ && current && !finished_) {
+        txn_.Relay(std::move(held_ringing_));  // no music after all: the ringback
       }
     }
     return;
@@ -616,7 +618,11 @@ void Call::OnBranchResponse(int generation, size_t index, const sip_t& response)
     // 180 would make its UA play ringback instead.
     const bool music_playing = std::any_of(branches_.begin(), branches_.end(),
                                            [](const Branch& other) { return other.music && !other.done; });
-    if (!music_playing) txn_.Relay(sip::DuplicateMessage(b.txn->Response().get()));
+    if (music_playing) {
+      held_ringing_ = sip::DuplicateMessage(b.txn->Response().get());
+    } else {
+      txn_.Relay(sip::DuplicateMessage(b.txn->Response().get()));
+    }
     return;
   }
   if (status >= 300 && status < 400 && current && !b.done && OnRemoteForwarding(index, response, true)) return;

@@ -159,6 +159,9 @@ class Call : public sip::IncomingListener {
   std::set<std::string> slots_;  // lines this call holds a slot on
   int best_status_ = 0;
   sip::MsgRef best_response_;
+  // A phone's 18x held back while the music branch plays; relayed if the
+  // music fails, so that the caller hears ringback after all.
+  sip::MsgRef held_ringing_;
   bool ringing_sent_ = false;
   bool answered_ = false;
   bool finished_ = false;

@@ -415,6 +415,30 @@ TEST_CASE("find-me/follow-me: music instead of ringback, and the subscriber's nu
   CHECK(absl::StrContains(HeaderOf(to_mobile[0], "P-Asserted-Identity"), Env().bruno().number_e164));
 }
 
+TEST_CASE("find-me/follow-me: when the music can't play, the caller hears the ringback", "[proxy]") {
+  Fresh();
+  rpb::CallSettings s;
+  auto* find_me = s.mutable_find_me_follow_me();
+  find_me->set_enabled(true);
+  find_me->set_music_instead_of_ringback(true);
+  find_me->set_pass_original_caller_id(true);
+  auto* target = find_me->add_targets();
+  target->set_number("0612345678");
+  target->set_ring_s(10);
+  Env().UpdateSettings(Env().bruno(), s, {"find_me_follow_me"});
+  Sipp music = Env().StartUas({.behaviour = "busy", .port = Env().voicemail_port()});
+  Sipp carrier = Env().StartUas({.behaviour = "answer", .ring_ms = 1000, .port = Env().carrier_port()});
+  Sipp alice = Env().StartUac({.dialed = "4002", .expect = "answer"});
+  Expect(alice, "alice");
+  Expect(carrier, "bruno's mobile (answers)");
+  Expect(music, "the voicemail, refusing the music");
+  CHECK(absl::StrContains(alice.Messages(), "180 Ringing"));
+  const auto to_mobile = ReceivedInvites(carrier.Messages());
+  REQUIRE(to_mobile.size() == 1);
+  // "Pass original caller ID": the mobile is shown the caller, not Bruno.
+  CHECK_FALSE(absl::StrContains(HeaderOf(to_mobile[0], "P-Asserted-Identity"), Env().bruno().number_e164));
+}
+
 TEST_CASE("a caller who hangs up before an answer leaves a missed call", "[proxy]") {
   Fresh();
   const absl::Time since = absl::Now();
