@@ -370,12 +370,22 @@ void Call::RunDecisionStep(size_t index) {
 
 void Call::RunStep(ActiveStep step) {
   if (finished_) return;
-  // A new step: the old one's branches are over (cancelled or failed).
-  CancelBranches("");
+  // A new step: the old one's branches are over (cancelled or failed). The
+  // music goes on when this step wants it too: a second INVITE to the
+  // voicemail UA, with this call's Call-ID, From tag and CSeq, would be a
+  // merged request (482, RFC 3261 §8.2.2.2), and the music would restart.
+  const bool keep_music = step.music && MusicPlaying();
+  CancelBranches("", keep_music);
   if (step_timer_) step_timer_->Cancel();
   step_ = std::move(step);
   ++generation_;
-  branches_.clear();
+  if (keep_music) {
+    Branch music = std::move(branches_.front());  // index 0: its callback's index
+    branches_.clear();
+    branches_.push_back(std::move(music));
+  } else {
+    branches_.clear();
+  }
   resolved_.clear();
   resolving_ = true;
 
@@ -473,6 +483,7 @@ void Call::OnResolved(int generation, std::vector<Resolved> resolved) {
   resolved_ = std::move(resolved);
   const std::string presentation = PresentationHeaders();
   const std::string domain = callee_domain_.empty() ? proxy_->config().host : callee_domain_;
+  const bool music_kept = MusicPlaying();  // from the previous step, at index 0
   for (const Resolved& r : resolved_) {
     if (r.state != Resolved::State::kRing) continue;
     // B6 without "pass original caller ID": the phone found is shown the
@@ -512,7 +523,9 @@ void Call::OnResolved(int generation, std::vector<Resolved> resolved) {
   // which answers 183 with music as early media and never 200; it is
   // cancelled with the others. Without a voicemail service the caller
   // hears ringback as usual.
-  if (step_.music && !branches_.empty() && !proxy_->config().voicemail_uri.empty()) {
+  // It goes first, so that its index stays 0 while later steps keep it.
+  const bool has_targets = branches_.size() > (music_kept ? 1u : 0u);
+  if (step_.music && !music_kept && has_targets && !proxy_->config().voicemail_uri.empty()) {
     const std::string tenant =
         decision_.callee_tenant_id().empty() ? setup_.tenant_id() : decision_.callee_tenant_id();
     Branch b;
@@ -522,10 +535,11 @@ void Call::OnResolved(int generation, std::vector<Resolved> resolved) {
     if (!decision_.callee_user_id().empty()) {
       absl::StrAppend(&b.headers, "X-Sb-User: ", decision_.callee_user_id(), "\r\n");
     }
-    branches_.push_back(std::move(b));
+    branches_.insert(branches_.begin(), std::move(b));
   }
   // Start now, or after the target's delay.
   for (size_t i = 0; i < branches_.size(); ++i) {
+    if (branches_[i].txn) continue;  // the music kept from the previous step
     if (branches_[i].delay_s > 0) {
       branches_[i].delay = std::make_unique<sip::Timer>(*proxy_->stack());
       const int gen = generation_;
@@ -594,13 +608,14 @@ void Call::OnBranchResponse(int generation, size_t index, const sip_t& response)
   if (b.music) {
     // The music's 183 (with its SDP) goes to the caller; its end, whatever
     // it is, decides nothing.
-    if (status > 100 && status < 200 && current && !finished_) {
+    // (It may be a previous step's: relayed whatever its generation.)
+    if (status > 100 && status < 200 && !finished_) {
       txn_.Relay(sip::DuplicateMessage(b.txn->Response().get()));
     } else if (status >= 200) {
       b.done = true;
       if (status < 300) {
         Log()->warn("{} the music branch answered {}: ignored", core::CallCtx{routing_id_, tenant_id_}, status);
-      } else if (held_ringing_ && current && !finished_) {
+      } else if (held_ringing_ && !finished_) {
         txn_.Relay(std::move(held_ringing_));  // no music after all: the ringback
       }
     }
@@ -616,9 +631,7 @@ void Call::OnBranchResponse(int generation, size_t index, const sip_t& response)
     }
     // With music instead of ringback the caller keeps the music: a phone's
     // 180 would make its UA play ringback instead.
-    const bool music_playing = std::any_of(branches_.begin(), branches_.end(),
-                                           [](const Branch& other) { return other.music && !other.done; });
-    if (music_playing) {
+    if (MusicPlaying()) {
       held_ringing_ = sip::DuplicateMessage(b.txn->Response().get());
     } else {
       txn_.Relay(sip::DuplicateMessage(b.txn->Response().get()));
@@ -656,7 +669,7 @@ void Call::OnBranchResponse(int generation, size_t index, const sip_t& response)
 void Call::OnStepTimeout(int generation) {
   if (generation != generation_ || finished_ || answered_) return;
   Log()->debug("{} no answer after {}s", core::CallCtx{routing_id_, tenant_id_}, step_.ring_s);
-  CancelBranches("");
+  CancelBranches("", /*keep_music=*/true);  // the next step (RunStep) decides about the music
   ++generation_;  // late failures of this step are ignored
   if (step_.terminal) {
     Finish(480, "No answer");
@@ -924,8 +937,9 @@ bool Call::OnRemoteForwarding(size_t index, const sip_t& response, bool redirect
 
 // ---------------------------------------------------------------- endings
 
-void Call::CancelBranches(const std::string& reason) {
+void Call::CancelBranches(const std::string& reason, bool keep_music) {
   for (Branch& b : branches_) {
+    if (keep_music && b.music) continue;
     if (b.delay) b.delay.reset();
     if (b.txn && !b.done) {
       b.txn->Cancel(reason);

@@ -118,7 +118,10 @@ class Call : public sip::IncomingListener {
   void ApplyTerminal(const rpb::Terminal& terminal, int depth = 0);
   void Divert(const rpb::Target& target, rpb::DiversionReason reason, bool voicemail,
               const std::string& mailbox_user_id, bool retrieval);
-  void CancelBranches(const std::string& reason);
+  // Every branch still ringing; the music one too unless `keep_music`.
+  void CancelBranches(const std::string& reason, bool keep_music = false);
+  // The early-media music branch (always branches_[0]) is up.
+  bool MusicPlaying() const { return !branches_.empty() && branches_[0].music && !branches_[0].done; }
   void Answered(size_t index);
   void Finish(int status, const std::string& reason);
   void RelayFinal(sip::MsgRef response, int status);

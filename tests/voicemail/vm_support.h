@@ -385,6 +385,54 @@ class RtpPeer {
   std::thread thread_;
 };
 
+// A SIPp phone started in the background on `port` (scenarios/callee.xml,
+// `body` being what it does once the INVITE is in); Wait() collects it. Its
+// messages are traced to <base>.messages.
+struct Callee {
+  int pid = 0;
+  int port = 0;
+  std::string base;
+  int Wait() {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+};
+
+Callee StartCallee(const std::string& body) {
+  static int n = 0;
+  Callee c;
+  c.port = sb::testing::FreePort();
+  c.base = absl::StrCat(RunDir(), "/callee-", ++n);
+  std::string xml = ReadFile(sb::testing::SourceDir() + "/tests/voicemail/scenarios/callee.xml");
+  xml = absl::StrReplaceAll(xml, {{"@BODY@", body}});
+  std::ofstream(c.base + ".xml") << xml;
+  std::vector<std::string> argv = {"sipp",
+                                   "-sf",
+                                   c.base + ".xml",
+                                   "-m",
+                                   "1",
+                                   "-i",
+                                   "127.0.0.1",
+                                   "-p",
+                                   absl::StrCat(c.port),
+                                   "-mp",
+                                   absl::StrCat(sb::testing::FreePort() & ~1),
+                                   "-timeout",
+                                   "60s",
+                                   "-timeout_error",
+                                   "-nostdin",
+                                   "-trace_err",
+                                   "-error_file",
+                                   c.base + ".errors",
+                                   "-trace_msg",
+                                   "-message_file",
+                                   c.base + ".messages"};
+  c.pid = sb::testing::SpawnProcess(argv, {}, c.base + ".out");
+  absl::SleepFor(absl::Milliseconds(300));  // SIPp binds its port
+  return c;
+}
+
 // Starts from an empty mailbox: everything to DELETED, then purged.
 void EmptyMailbox(HttpClient& http) {
   REQUIRE(http.Post("/v1/users/me/messages/delete-all", "").status == 200);

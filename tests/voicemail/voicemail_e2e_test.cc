@@ -409,35 +409,6 @@ constexpr char kBusy[] = R"(  <send>
   <recv request="ACK"/>
 )";
 
-// A SIPp callee started in the background on `port`; Wait() collects it.
-struct Callee {
-  int pid = 0;
-  int port = 0;
-  std::string base;
-  int Wait() {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-};
-
-Callee StartCallee(const std::string& body) {
-  static int n = 0;
-  Callee c;
-  c.port = sb::testing::FreePort();
-  c.base = absl::StrCat(RunDir(), "/callee-", ++n);
-  std::string xml = ReadFile(sb::testing::SourceDir() + "/tests/voicemail/scenarios/callee.xml");
-  xml = absl::StrReplaceAll(xml, {{"@BODY@", body}});
-  std::ofstream(c.base + ".xml") << xml;
-  c.pid = sb::testing::SpawnProcess(
-      {"sipp", "-sf", c.base + ".xml", "-m", "1", "-i", "127.0.0.1", "-p", absl::StrCat(c.port), "-mp",
-       absl::StrCat(sb::testing::FreePort() & ~1), "-timeout", "60s", "-timeout_error", "-nostdin",
-       "-trace_err", "-error_file", c.base + ".errors"},
-      {}, c.base + ".out");
-  absl::SleepFor(absl::Milliseconds(300));  // SIPp binds its port
-  return c;
-}
-
 switchboard::voicemail::v1::PlaceCallResponse PlaceCall(switchboard::voicemail::v1::PlaceCallRequest req) {
   auto stub =
       switchboard::voicemail::v1::Voicemail::NewStub(sb::core::MakeChannel(TheStack().voicemail_addr()));

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "tests/voicemail/vm_support.h"
 
 namespace {
@@ -53,8 +54,10 @@ class EdgeProcess {
 
 // A new soft phone of the signed-in user, written as a SIPp injection file
 // (user;[authentication …];domain) under the run dir; returns its path.
-std::string SoftphoneCsv(HttpClient& user, const std::string& name, const std::string& file) {
-  HttpResult dev = user.Post("/v1/users/me/devices", absl::StrCat(R"({"kind":"SOFTPHONE","name":")", name, R"("})"));
+std::string SoftphoneCsv(HttpClient& user, const std::string& name, const std::string& file,
+                         const std::string& for_user = "me") {
+  HttpResult dev =
+      user.Post("/v1/users/" + for_user + "/devices", absl::StrCat(R"({"kind":"SOFTPHONE","name":")", name, R"("})"));
   INFO(dev.body);
   REQUIRE(dev.status == 201);
   Json device = Json::Parse(dev.body);
@@ -104,15 +107,7 @@ TEST_CASE("a call to a colleague on do-not-disturb reaches voicemail through the
   EdgeProcess edge;
 
   // Bruno's phone registers and waits for message-summary NOTIFYs.
-  HttpResult bdev =
-      admin.Post("/v1/users/" + bruno + "/devices", R"({"kind":"SOFTPHONE","name":"bruno mwi"})");
-  INFO(bdev.body);
-  REQUIRE(bdev.status == 201);
-  Json bd = Json::Parse(bdev.body);
-  const std::string bcsv = RunDir() + "/bruno.csv";
-  std::ofstream(bcsv) << "SEQUENTIAL\n"
-                      << bd["sip_username"].str() << ";[authentication username=" << bd["sip_username"].str()
-                      << " password=" << bd["sip_password"].str() << "];" << bd["sip_domain"].str() << "\n";
+  const std::string bcsv = SoftphoneCsv(admin, "bruno mwi", "bruno", bruno);
   std::string notifies;
   for (int i = 0; i < 6; ++i) {
     notifies += R"(  <recv request="NOTIFY"/>
@@ -180,6 +175,12 @@ TEST_CASE("a call to a colleague on do-not-disturb reaches voicemail through the
   CHECK(absl::StrContains(ReadFile(phone_base + ".messages"), "Messages-Waiting: yes"));
   kill(phone_pid, SIGTERM);
   waitpid(phone_pid, nullptr, 0);
+  // Its binding goes too: later calls to Bruno must not ring a phone that
+  // is gone (each gets a 503 at once, a step of its own).
+  SippResult unregister =
+      RunSipp("register_contact.xml", {{"CONTACT", "*"}, {"EXPIRES", "0"}}, edge.address(), {"-inf", bcsv});
+  INFO(unregister.log);
+  CHECK(unregister.exit_code == 0);
   REQUIRE(admin.Patch("/v1/users/" + bruno + "/call-settings", R"({"availability":"AVAILABLE"})").status ==
           200);
   REQUIRE(
@@ -298,4 +299,216 @@ TEST_CASE("voicemail from a closed-hours rule list plays the out-of-hours greeti
               .status == 200);
   CHECK(admin.Post("/v1/users/" + bruno + "/messages/delete-all", "").status == 200);
   CHECK(admin.Post("/v1/users/" + bruno + "/messages/purge", "").status == 200);
+}
+
+TEST_CASE(
+    "find-me/follow-me with music instead of ringback: the caller hears the voicemail's music until the "
+    "phone found answers") {
+  HttpClient admin = SignedIn("admin@demo.switchboard.local", "Dem0-Admin!Pass");
+  const std::string bruno = BrunoId(admin);
+  CHECK(admin.Post("/v1/users/" + bruno + "/messages/delete-all", "").status == 200);
+  CHECK(admin.Post("/v1/users/" + bruno + "/messages/purge", "").status == 200);
+  // Bruno's own phone rings first for 2 s (the target's delay), then the
+  // search goes on to Claire's extension (4000): two steps, one music.
+  HttpResult set = admin.Patch(
+      "/v1/users/" + bruno + "/call-settings",
+      R"({"find_me_follow_me":{"enabled":true,"music_instead_of_ringback":true,"targets":[{"number":"4000","delay_s":2,"ring_s":10}]}})");
+  INFO(set.body);
+  REQUIRE(set.status == 200);
+
+  HttpClient alice = Alice();
+  const std::string csv = SoftphoneCsv(alice, "music ringback test", "alice-music");
+  const std::string claire_csv = SoftphoneCsv(admin, "music ringback target", "claire-music");
+  const std::string bruno_csv = SoftphoneCsv(admin, "music ringback own phone", "bruno-music", bruno);
+  EdgeProcess edge;
+
+  // Bruno's phone rings until the search moves on (CANCEL).
+  Callee bruno_phone = StartCallee(R"(  <send>
+    <![CDATA[
+
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      [last_Record-Route:]
+      Contact: <sip:bruno@[local_ip]:[local_port]>
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="CANCEL"/>
+  <send>
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <send>
+    <![CDATA[
+
+      SIP/2.0 487 Request Terminated
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      CSeq: [$invite_cseq_num] INVITE
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK"/>
+)");
+  SippResult bruno_reg =
+      RunSipp("register_contact.xml",
+              {{"CONTACT", absl::StrCat("<sip:[field0]@[local_ip]:", bruno_phone.port, ">")}, {"EXPIRES", "600"}},
+              edge.address(), {"-inf", bruno_csv});
+  INFO(bruno_reg.log);
+  REQUIRE(bruno_reg.exit_code == 0);
+
+  // Claire's phone rings (its 180 must stay behind the music), answers
+  // after 3 s, and stays until Alice hangs up.
+  RtpPeer claire_media;
+  Callee claire = StartCallee(absl::StrCat(R"(  <send>
+    <![CDATA[
+
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      [last_Record-Route:]
+      Contact: <sip:claire@[local_ip]:[local_port]>
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <pause milliseconds="3000"/>
+  <send retrans="500">
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      [last_Record-Route:]
+      Contact: <sip:claire@[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 1 1 IN IP4 127.0.0.1
+      s=-
+      c=IN IP4 127.0.0.1
+      t=0 0
+      m=audio )",
+                                           claire_media.port(), R"( RTP/AVP 8 101
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:101 telephone-event/8000
+
+    ]]>
+  </send>
+  <recv request="ACK"/>
+  <recv request="BYE" timeout="30000"/>
+  <send>
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+)"));
+  SippResult reg =
+      RunSipp("register_contact.xml",
+              {{"CONTACT", absl::StrCat("<sip:[field0]@[local_ip]:", claire.port, ">")}, {"EXPIRES", "600"}},
+              edge.address(), {"-inf", claire_csv});
+  INFO(reg.log);
+  REQUIRE(reg.exit_code == 0);
+
+  const size_t vm_log_from = ReadFile(TheStack().voicemail().log_path()).size();
+  RtpPeer caller_media;
+  const std::string trace = RunDir() + "/alice-music.messages";
+  SippResult call;
+  std::thread caller([&] {
+    call = RunSipp("music_ringback_caller.xml",
+                   {{"DIALED", "4002"}, {"RTP_PORT", absl::StrCat(caller_media.port())}, {"HOLD_MS", "3000"}},
+                   edge.address(), {"-inf", csv, "-trace_msg", "-message_file", trace});
+  });
+  // The moment Alice's SIPp has the 200 (the only 200 before its BYE): what
+  // her RTP socket has by then came while Claire's phone was ringing.
+  bool answered = false;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!answered && absl::Now() < deadline) {
+    answered = absl::StrContains(ReadFile(trace), "SIP/2.0 200 OK");
+    if (!answered) absl::SleepFor(absl::Milliseconds(10));
+  }
+  const int music_packets = caller_media.packets(8);
+  const double music_rms = caller_media.audio_rms();
+  // The music branch is cancelled on the answer: nothing more comes while
+  // the call goes on (Alice hangs up 3 s after the 200).
+  absl::SleepFor(absl::Seconds(1));
+  const int after_answer = caller_media.total();
+  absl::SleepFor(absl::Seconds(1));
+  const int later = caller_media.total();
+  caller.join();
+  const int claire_exit = claire.Wait();
+  const int bruno_exit = bruno_phone.Wait();
+  const std::string vm_log = ReadFile(TheStack().voicemail().log_path()).substr(vm_log_from);
+  INFO(call.log);
+  INFO(ReadFile(trace));
+  INFO(ReadFile(claire.base + ".errors") + ReadFile(claire.base + ".messages"));
+  INFO(edge.Log().substr(edge.Log().size() > 8000 ? edge.Log().size() - 8000 : 0));
+  INFO(vm_log);
+  REQUIRE(answered);
+  // 183 with SDP, no 180, the 200, ACK, BYE answered (the scenario fails otherwise).
+  CHECK(call.exit_code == 0);
+  CHECK(claire_exit == 0);  // rang, answered, hung up by Alice
+  CHECK(bruno_exit == 0);   // rang for the first step, cancelled when the search moved on
+  const std::string messages = ReadFile(trace);
+  CHECK(absl::StrContains(messages, "SIP/2.0 183"));
+  CHECK_FALSE(absl::StrContains(messages, "SIP/2.0 180"));
+  CHECK(absl::StrContains(ReadFile(claire.base + ".messages"), "SIP/2.0 180 Ringing"));
+  // About 5 s (Bruno's 2 s, then Claire's 3 s) of 20 ms A-law packets of
+  // music at -20 dBm0 before the answer, from one music call kept across
+  // both steps (a second INVITE would be a merged request).
+  CHECK(music_packets > 175);
+  CHECK(music_rms > sb::media::DbmToAmplitude(-30) / std::sqrt(2.0));
+  CHECK(music_rms < sb::media::DbmToAmplitude(-10) / std::sqrt(2.0));
+  CHECK(later == after_answer);
+  CHECK(claire_media.total() == 0);  // the music went to the caller only
+  // The voicemail played music for Bruno and the edge's CANCEL ended it; no message.
+  CHECK(absl::StrContains(vm_log, absl::StrCat("early media: music on hold (user ", bruno, ")")));
+  const std::vector<std::string> music_calls = absl::StrSplit(vm_log, "early media: music on hold");
+  CHECK(music_calls.size() == 2);  // exactly one
+  CHECK(absl::StrContains(vm_log, "early media ended by the caller side"));
+  CHECK_FALSE(absl::StrContains(vm_log, "deposit for mailbox="));
+  HttpResult kept = admin.Get("/v1/users/" + bruno + "/messages");
+  INFO(kept.body);
+  CHECK(kept.status == 200);
+  CHECK(Json::Parse(kept.body)["items"].size() == 0);
+
+  REQUIRE(admin.Patch("/v1/users/" + bruno + "/call-settings", R"({"find_me_follow_me":{"enabled":false}})")
+              .status == 200);
+  for (const std::string& phone : {bruno_csv, claire_csv}) {
+    SippResult gone =
+        RunSipp("register_contact.xml", {{"CONTACT", "*"}, {"EXPIRES", "0"}}, edge.address(), {"-inf", phone});
+    CHECK(gone.exit_code == 0);
+  }
 }
