@@ -11,8 +11,9 @@
 //   --rate=0     closed loop: keep --window setups in flight, as fast as it goes
 //                (the throughput ceiling; latency is then mostly queueing)
 //   --rate=N     open loop: N setups per second, what is due sent every
-//                ~100 µs whatever the answers do (latency at that load; a
-//                backlog shows as latency)
+//                --send_interval (100 µs) whatever the answers do (latency
+//                at that load, from when each setup was due, so the wait
+//                for its batch counts; a backlog shows as latency)
 // --batch (default) sends what is due as one EdgeBatch message, as the edge
 // does; --batch=false one message per setup.
 // Prints one line per run: decisions/s, p50/p90/p99/p99.9/max latency, errors.
@@ -49,6 +50,8 @@ ABSL_FLAG(int, window, 64, "setups in flight at most");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "measured run");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "unmeasured run before it");
 ABSL_FLAG(int, streams, 1, "parallel CallStreams (an edge opens one)");
+ABSL_FLAG(absl::Duration, send_interval, absl::Microseconds(100),
+          "open loop: how often the writer sends what is due (latency counts from when each was due)");
 ABSL_FLAG(bool, batch, true,
           "send what is due as one EdgeBatch, as the edge does (false: one message per setup, as older edges)");
 
@@ -140,6 +143,7 @@ class StreamRun {
     c->set_number_e164(caller_.number_e164);
     c->set_extension(caller_.extension);
     const bool batch = absl::GetFlag(FLAGS_batch);
+    const absl::Duration send_interval = absl::GetFlag(FLAGS_send_interval);
     const absl::Time start = absl::Now();
     int64_t seq = 0;
     rpb::EdgeMessage msg;
@@ -151,7 +155,7 @@ class StreamRun {
       if (rate_ > 0) {
         due = static_cast<int64_t>(absl::ToDoubleSeconds(absl::Now() - start) * rate_) - seq;
         if (due <= 0) {
-          absl::SleepFor(absl::Microseconds(100));
+          absl::SleepFor(send_interval);
           continue;
         }
       } else {
@@ -171,7 +175,10 @@ class StreamRun {
         s->set_dialed(dialed_[seq % dialed_.size()]);
         const absl::Time now = absl::Now();
         s->mutable_at()->set_seconds(absl::ToUnixSeconds(now));
-        sent_at_[seq % kRing].store(absl::ToUnixMicros(now), std::memory_order_release);
+        // Open loop: latency counts from when the setup was due, so the
+        // time it waited for its batch is in the figures.
+        const absl::Time due_at = rate_ > 0 ? start + absl::Seconds(static_cast<double>(seq) / rate_) : now;
+        sent_at_[seq % kRing].store(absl::ToUnixMicros(due_at), std::memory_order_release);
         if (batch) continue;
         // Unbatched: one message each, coalesced into one send; the last
         // write flushes.
