@@ -904,6 +904,7 @@ bool Call::OnRemoteForwarding(size_t index, const sip_t& response, bool redirect
   }
   // Allowed: the forward takes the call and the other phones stop ringing.
   std::string contact;
+  if (redirect && b.redirected) return false;  // one redirect is followed, not a chain
   if (redirect) {
     if (response.sip_contact == nullptr || response.sip_contact->m_url == nullptr) return false;
     contact = sip::UriString(response.sip_contact->m_url);
@@ -930,6 +931,8 @@ bool Call::OnRemoteForwarding(size_t index, const sip_t& response, bool redirect
   Branch next;
   next.request_uri = contact;  // sent where the Contact says, not along the old branch's route
   next.headers = b.headers;
+  next.allow_remote_forwarding = true;  // its 181 is relayed as before
+  next.redirected = true;
   branches_.push_back(std::move(next));
   StartBranch(branches_.size() - 1);
   return true;

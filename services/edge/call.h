@@ -79,6 +79,7 @@ class Call : public sip::IncomingListener {
     // B5: this number's own forwarding may take the call (a 181 is relayed,
     // a 3xx followed); off, a 181 stops this branch and a 3xx fails it.
     bool allow_remote_forwarding = false;
+    bool redirected = false;  // started from a 3xx's Contact: its own 3xx is not followed
     // B6 "music instead of ringback": the voicemail UA's early-media branch,
     // not a target; its answers never decide the step.
     bool music = false;
