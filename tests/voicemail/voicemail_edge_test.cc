@@ -322,8 +322,8 @@ TEST_CASE(
   const std::string bruno_csv = SoftphoneCsv(admin, "music ringback own phone", "bruno-music", bruno);
   EdgeProcess edge;
 
-  // Bruno's phone rings until the search moves on (CANCEL).
-  Callee bruno_phone = StartCallee(R"(  <send>
+  // A test phone's 180 (either phone below rings first).
+  const std::string ringing = R"(  <send>
     <![CDATA[
 
       SIP/2.0 180 Ringing
@@ -333,12 +333,14 @@ TEST_CASE(
       [last_Call-ID:]
       [last_CSeq:]
       [last_Record-Route:]
-      Contact: <sip:bruno@[local_ip]:[local_port]>
+      Contact: <sip:phone@[local_ip]:[local_port]>
       Content-Length: 0
 
     ]]>
   </send>
-  <recv request="CANCEL"/>
+)";
+  // Bruno's phone rings until the search moves on (CANCEL).
+  Callee bruno_phone = StartCallee(ringing + R"(  <recv request="CANCEL"/>
   <send>
     <![CDATA[
 
@@ -377,22 +379,7 @@ TEST_CASE(
   // Claire's phone rings (its 180 must stay behind the music), answers
   // after 3 s, and stays until Alice hangs up.
   RtpPeer claire_media;
-  Callee claire = StartCallee(absl::StrCat(R"(  <send>
-    <![CDATA[
-
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      [last_Record-Route:]
-      Contact: <sip:claire@[local_ip]:[local_port]>
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <pause milliseconds="3000"/>
+  Callee claire = StartCallee(absl::StrCat(ringing, R"(  <pause milliseconds="3000"/>
   <send retrans="500">
     <![CDATA[
 
