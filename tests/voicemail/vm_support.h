@@ -433,6 +433,53 @@ Callee StartCallee(const std::string& body) {
   return c;
 }
 
+// A phone answering in A-law only, its media at `rtp_port` (the test's
+// RtpPeer), until the other side hangs up. `record_route` when the call
+// comes through the edge (its Record-Route goes back in the 200).
+std::string AnswerPcmaTo(int rtp_port, bool record_route = false) {
+  return absl::StrReplaceAll(R"(  <send retrans="500">
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+@RR@      Contact: <sip:callee@[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 1 1 IN IP4 127.0.0.1
+      s=-
+      c=IN IP4 127.0.0.1
+      t=0 0
+      m=audio @PORT@ RTP/AVP 8 101
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:101 telephone-event/8000
+
+    ]]>
+  </send>
+  <recv request="ACK"/>
+  <recv request="BYE" timeout="60000"/>
+  <send>
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+)",
+                             {{"@PORT@", absl::StrCat(rtp_port)}, {"@RR@", record_route ? "      [last_Record-Route:]\n" : ""}});
+}
+
 // Starts from an empty mailbox: everything to DELETED, then purged.
 void EmptyMailbox(HttpClient& http) {
   REQUIRE(http.Post("/v1/users/me/messages/delete-all", "").status == 200);

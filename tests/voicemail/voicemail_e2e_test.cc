@@ -448,51 +448,6 @@ TEST_CASE("PlaceCall rings a number, plays the announcement and hangs up; a refu
   busy.Wait();
 }
 
-// A phone answering in A-law only, its media at `rtp_port` (the test's
-// RtpPeer), until the voicemail hangs up.
-std::string AnswerPcmaTo(int rtp_port) {
-  return absl::StrReplaceAll(R"(  <send>
-    <![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:callee@[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=user1 1 1 IN IP4 127.0.0.1
-      s=-
-      c=IN IP4 127.0.0.1
-      t=0 0
-      m=audio @PORT@ RTP/AVP 8 101
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:101 telephone-event/8000
-
-    ]]>
-  </send>
-  <recv request="ACK"/>
-  <recv request="BYE" timeout="60000"/>
-  <send>
-    <![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-)",
-                             {{"@PORT@", absl::StrCat(rtp_port)}});
-}
 
 TEST_CASE("a new-messages call-out: the phone answers in PCMA, hears the counts, logs in with the PIN") {
   const Who alice = AliceIds();

@@ -379,49 +379,8 @@ TEST_CASE(
   // Claire's phone rings (its 180 must stay behind the music), answers
   // after 3 s, and stays until Alice hangs up.
   RtpPeer claire_media;
-  Callee claire = StartCallee(absl::StrCat(ringing, R"(  <pause milliseconds="3000"/>
-  <send retrans="500">
-    <![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      [last_Record-Route:]
-      Contact: <sip:claire@[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=user1 1 1 IN IP4 127.0.0.1
-      s=-
-      c=IN IP4 127.0.0.1
-      t=0 0
-      m=audio )",
-                                           claire_media.port(), R"( RTP/AVP 8 101
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:101 telephone-event/8000
-
-    ]]>
-  </send>
-  <recv request="ACK"/>
-  <recv request="BYE" timeout="30000"/>
-  <send>
-    <![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-)"));
+  Callee claire = StartCallee(
+      absl::StrCat(ringing, "  <pause milliseconds=\"3000\"/>\n", AnswerPcmaTo(claire_media.port(), true)));
   SippResult reg =
       RunSipp("register_contact.xml",
               {{"CONTACT", absl::StrCat("<sip:[field0]@[local_ip]:", claire.port, ">")}, {"EXPIRES", "600"}},

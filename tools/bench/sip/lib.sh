@@ -128,8 +128,11 @@ sweep_calls() {
       # Past the knee SIPp may never finish its calls (and its -timeout does
       # not always fire): stop it; its statistics so far are written.
       if (( $(date +%s) > hard_stop )); then
-        # (It may be gone by the KILL: not an error, under set -e.)
-        kill -INT "$child" 2>/dev/null || true; sleep 2; kill -KILL "$child" 2>/dev/null || true
+        # SIGINT lets it write its statistics; KILL if it is still there
+        # after 2 s. (It may be gone by then: not an error, under set -e.)
+        kill -INT "$child" 2>/dev/null || true
+        for _ in $(seq 20); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$child" 2>/dev/null || true
       fi
       sleep 0.2
     done
