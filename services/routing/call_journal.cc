@@ -1,5 +1,7 @@
 #include "services/routing/call_journal.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -92,8 +94,17 @@ absl::Time TimeOfMicros(int64_t us) {
   return us == std::numeric_limits<int64_t>::min() ? absl::InfinitePast() : absl::FromUnixMicros(us);
 }
 
-// The writer thread yields to the decision path when the CPU is short.
-void LowerThisThreadsPriority(int nice) {
+// The writer thread yields to the decision path when the CPU is short:
+// SCHED_IDLE (a stream thread that wakes preempts it at once), or a nice
+// value when that is refused.
+void LowerThisThreadsPriority(bool idle, int nice) {
+  if (idle) {
+    sched_param param{};
+    const int err = ::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &param);
+    if (err == 0) return;
+    core::Logger("calls")->warn("call journal writer: SCHED_IDLE refused ({}): nice {} instead",
+                                std::strerror(err), nice);
+  }
   if (nice == 0) return;
   const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
   if (::setpriority(PRIO_PROCESS, tid, nice) != 0) {
@@ -190,7 +201,7 @@ std::string CallJournal::CallIdOfKey(absl::string_view key) {
 
 void CallJournal::Start() {
   writer_ = std::thread([this] {
-    LowerThisThreadsPriority(config_.writer_nice);
+    LowerThisThreadsPriority(config_.writer_idle, config_.writer_nice);
     WriterLoop();
   });
 }
@@ -254,19 +265,34 @@ bool CallJournal::SendSome() {
     }
     batch.clear();
   };
+  // Consecutive forgets (a committed batch of logs, a sweep step) share one
+  // DEL of many keys: one command for Redis to parse and answer instead of
+  // one per call. The records stay in order: a save or update ends the DEL.
+  constexpr size_t kMaxKeysPerDel = 512;
+  bool del_open = false;
   for (Pending& p : sending_) {
     switch (p.op) {
       case Op::kSave:
         batch.push_back({"SET", Key(p.call_id), std::move(p.record), "PX", ttl_ms_});
+        del_open = false;
         break;
       case Op::kUpdate:
         batch.push_back({"SET", Key(p.call_id), std::move(p.record), "XX", "KEEPTTL"});
+        del_open = false;
         break;
       case Op::kForget:
+        if (del_open && batch.back().size() <= kMaxKeysPerDel) {
+          batch.back().push_back(Key(p.call_id));
+          continue;  // the command is counted already
+        }
         batch.push_back({"DEL", Key(p.call_id)});
+        del_open = true;
         break;
     }
-    if (batch.size() >= config_.max_batch) send_batch();
+    if (batch.size() >= config_.max_batch) {
+      send_batch();
+      del_open = false;
+    }
   }
   send_batch();
   return true;

@@ -16,16 +16,17 @@
 //                       the time, so that if this copy dies before its log
 //                       is committed the recovery sweep (call_recovery.h) of
 //                       any copy logs it: no later event would come
-//   DEL                 once logged
+//   DEL                 once logged (consecutive forgets, a committed batch
+//                       of logs, share one DEL of many keys)
 // Events that change nothing the log keeps (ringing) are not written: the
 // event that makes another copy adopt the call is replayed there anyway.
 // The record expires after `ttl` whatever happens.
 //
 // Writes are asynchronous: Save/Update/Forget queue a small record and
 // return at once (stream reactors call them, under the tracker's shard lock
-// for ordering: this lock nests inside); a writer thread, at a lower CPU priority than the decision path
-// (`writer_nice`), turns what is queued into pipelines every `linger` at
-// most, so a busy edge costs a round trip per batch, not per call, and a
+// for ordering: this lock nests inside); a writer thread, at a lower CPU
+// priority than the decision path (`writer_idle`), turns what is queued
+// into pipelines every `linger` at most, so a busy edge costs a round trip per batch, not per call, and a
 // burst of decisions is not delayed by journal work. A crash can lose the
 // last few milliseconds of records: a call whose record was not yet written
 // is then logged by nobody, as before this journal.
@@ -50,8 +51,13 @@ struct CallJournalConfig {
   size_t max_queue = 100000;                      // past this, records are dropped (and counted)
   size_t max_batch = 512;                         // commands per pipeline
   absl::Duration linger = absl::Milliseconds(2);  // how long a batch may gather
-  // The writer thread's nice value (0 = the decision path's): on a loaded
-  // machine decisions get the CPU first; the queue absorbs the difference.
+  // The writer thread runs under SCHED_IDLE: it gets the CPU the decision
+  // path leaves, and a stream thread that wakes preempts it at once, so a
+  // batch being written never delays a decision. On a machine saturated
+  // for long the queue grows instead (max_queue bounds it). `writer_nice`
+  // is used if SCHED_IDLE is refused, or instead of it (writer_idle false;
+  // 0 = the decision path's priority).
+  bool writer_idle = true;
   int writer_nice = 5;
 };
 

@@ -5,11 +5,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/worker_pool.h"
 #include "services/routing/call_recovery.h"
 #include "services/routing/call_tracker.h"
@@ -43,6 +48,14 @@ CallTrace Trace(const std::string& call_id) {
 
 int64_t Exists(redis::Client& r, const std::string& call_id) {
   return r.Command({"EXISTS", CallJournal::Key(call_id)})->integer;
+}
+
+// How many DEL commands this Redis has run.
+int64_t DelCommands(redis::Client& r) {
+  auto info = r.Command({"INFO", "commandstats"});
+  REQUIRE(info.ok());
+  const auto at = info->str.find("cmdstat_del:calls=");
+  return at == std::string::npos ? 0 : std::stoll(info->str.substr(at + 18));
 }
 
 TEST_CASE("the journal keeps one record per open call, with an expiry, and never revives a forgotten one") {
@@ -90,6 +103,66 @@ TEST_CASE("the journal keeps one record per open call, with an expiry, and never
   REQUIRE(loaded.ok());
   CHECK_FALSE(loaded->has_value());
   (void)redis->Del(CallJournal::Key(garbage));
+}
+
+TEST_CASE("consecutive forgets go as one DEL of many keys, in order with the saves around them") {
+  auto redis = Redis();
+  // Small pipelines, so that the runs of forgets also cross a pipeline's end.
+  CallJournal journal(redis.get(), {.ttl = absl::Minutes(10), .max_batch = 4});
+  std::vector<std::string> calls;
+  for (int i = 0; i < 1200; ++i) calls.push_back(NewCallId("f"));
+  for (const auto& c : calls) journal.Save(c, EncodeTrace(Trace(c)));
+  journal.Flush();
+  for (const auto& c : calls) REQUIRE(Exists(*redis, c) == 1);
+
+  const int64_t dels_before = DelCommands(*redis);
+  // The first 1,100 forgotten (more keys than one DEL takes), then a call
+  // saved again after its forget (it must stay), then forgets again.
+  for (int i = 0; i < 1100; ++i) journal.Forget(calls[i]);
+  journal.Save(calls[0], EncodeTrace(Trace(calls[0])));
+  for (int i = 1100; i < 1150; ++i) journal.Forget(calls[i]);
+  journal.Flush();
+  const int64_t dels_after = DelCommands(*redis);
+
+  CHECK(Exists(*redis, calls[0]) == 1);  // saved after its forget
+  for (int i = 1; i < 1150; ++i) CHECK(Exists(*redis, calls[i]) == 0);
+  for (int i = 1150; i < 1200; ++i) CHECK(Exists(*redis, calls[i]) == 1);
+  // 1,150 keys in a handful of commands (other tests share this Redis, so
+  // a bound, not an exact count).
+  CHECK(dels_after - dels_before >= 3);
+  CHECK(dels_after - dels_before < 20);
+  for (const auto& c : calls) journal.Forget(c);
+  journal.Stop();
+}
+
+// The scheduling policy (field 41 of /proc/.../stat) of this process's threads.
+std::vector<int> ThreadPolicies() {
+  std::vector<int> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::vector<std::string> fields = absl::StrSplit(stat.substr(close + 2), ' ');
+    if (fields.size() > 38) out.push_back(std::stoi(fields[38]));  // field 41 counts pid and comm
+  }
+  return out;
+}
+
+TEST_CASE("the journal's writer runs under SCHED_IDLE, below the decision path") {
+  auto redis = Redis();
+  const auto idle_threads = [] {
+    auto p = ThreadPolicies();
+    return std::count(p.begin(), p.end(), SCHED_IDLE);
+  };
+  const auto before = idle_threads();
+  CallJournal journal(redis.get());
+  journal.Start();
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (idle_threads() == before && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  CHECK(idle_threads() == before + 1);
+  journal.Stop();
+  CHECK(idle_threads() == before);
 }
 
 TEST_CASE("a call set up on one tracker is logged by another from the journal, once") {

@@ -50,7 +50,7 @@ void CallTracker::OnSetup(const rpb::CallSetup& setup) {
   {
     absl::MutexLock lock(&shard.mu);
     if (shard.calls.contains(setup.call_id())) return;  // a setup sent again: the first one counts
-    if (shard.calls.size() >= config_.max_calls / kShards) {
+    if (shard.calls.size() >= (config_.max_calls + kShards - 1) / kShards) {
       if (shard.untracked++ % 10000 == 0) {
         core::Logger("calls")->warn("{} not logged: {} calls open already (max_calls)",
                                     core::CallCtx{setup.call_id(), setup.tenant_id()}, config_.max_calls);

@@ -86,7 +86,8 @@ class StreamRun {
         dialed_(std::move(dialed)),
         rate_(rate),
         window_(window),
-        sent_at_(kRing) {}
+        sent_at_(kRing),
+        written_at_(kRing) {}
 
   // Runs until `end`; latencies of decisions for setups sent after `measure_from`.
   void Run(rpb::Routing::Stub* stub, absl::Time measure_from, absl::Time end) {
@@ -109,6 +110,7 @@ class StreamRun {
   }
 
   std::vector<uint32_t>& latencies() { return latencies_us_; }
+  std::vector<uint32_t>& from_write() { return from_write_us_; }
   int64_t errors() const { return errors_; }
   const std::string& first_error() const { return first_error_; }
   const std::string& status() const { return status_; }
@@ -122,6 +124,8 @@ class StreamRun {
     const absl::Time sent = absl::FromUnixMicros(sent_at_[seq % kRing].load(std::memory_order_acquire));
     if (sent >= measure_from && sent <= end) {
       latencies_us_.push_back(static_cast<uint32_t>(absl::ToInt64Microseconds(now - sent)));
+      const absl::Time written = absl::FromUnixMicros(written_at_[seq % kRing].load(std::memory_order_acquire));
+      from_write_us_.push_back(static_cast<uint32_t>(absl::ToInt64Microseconds(now - written)));
       if (!d.error().empty()) {
         if (errors_++ == 0) first_error_ = d.error();
       }
@@ -179,6 +183,7 @@ class StreamRun {
         // time it waited for its batch is in the figures.
         const absl::Time due_at = rate_ > 0 ? start + absl::Seconds(static_cast<double>(seq) / rate_) : now;
         sent_at_[seq % kRing].store(absl::ToUnixMicros(due_at), std::memory_order_release);
+        written_at_[seq % kRing].store(absl::ToUnixMicros(now), std::memory_order_release);
         if (batch) continue;
         // Unbatched: one message each, coalesced into one send; the last
         // write flushes.
@@ -196,8 +201,10 @@ class StreamRun {
   const std::vector<std::string> dialed_;
   const double rate_;
   const int window_;
-  std::vector<std::atomic<int64_t>> sent_at_;  // µs, by seq % kRing
+  std::vector<std::atomic<int64_t>> sent_at_;     // µs, by seq % kRing: when due (open loop)
+  std::vector<std::atomic<int64_t>> written_at_;  // µs: when put in the message written
   std::vector<uint32_t> latencies_us_;
+  std::vector<uint32_t> from_write_us_;  // the same latencies from the write (the client's wait left out)
   int64_t errors_ = 0;
   std::string first_error_;
   std::string status_;
@@ -240,24 +247,27 @@ int main(int argc, char** argv) {
   }
   for (auto& t : threads) t.join();
 
-  std::vector<uint32_t> all;
+  std::vector<uint32_t> all, from_write;
   int64_t errors = 0;
   std::string first_error;
   for (auto& r : runs) {
     all.insert(all.end(), r->latencies().begin(), r->latencies().end());
+    from_write.insert(from_write.end(), r->from_write().begin(), r->from_write().end());
     errors += r->errors();
     if (first_error.empty()) first_error = r->first_error();
     if (!r->status().empty()) std::fprintf(stderr, "stream ended with: %s\n", r->status().c_str());
   }
   std::sort(all.begin(), all.end());
+  std::sort(from_write.begin(), from_write.end());
   const double secs = absl::ToDoubleSeconds(absl::GetFlag(FLAGS_duration));
   std::printf(
       "mode=%s batch=%d streams=%d window=%d decisions=%zu decisions_per_s=%.0f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f "
-      "p999_ms=%.3f max_ms=%.3f errors=%lld\n",
+      "p999_ms=%.3f max_ms=%.3f written_p50_ms=%.3f written_p99_ms=%.3f errors=%lld\n",
       absl::GetFlag(FLAGS_rate) > 0 ? absl::StrCat("rate", absl::GetFlag(FLAGS_rate)).c_str() : "closed-loop",
       absl::GetFlag(FLAGS_batch) ? 1 : 0, streams, absl::GetFlag(FLAGS_window), all.size(), all.size() / secs, Percentile(all, 0.50),
       Percentile(all, 0.90), Percentile(all, 0.99), Percentile(all, 0.999),
-      all.empty() ? 0.0 : all.back() / 1000.0, static_cast<long long>(errors));
+      all.empty() ? 0.0 : all.back() / 1000.0, Percentile(from_write, 0.50), Percentile(from_write, 0.99),
+      static_cast<long long>(errors));
   if (!first_error.empty()) std::printf("first error: %s\n", first_error.c_str());
   return all.empty() ? 1 : 0;
 }
