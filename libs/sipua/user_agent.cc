@@ -155,6 +155,10 @@ struct Call::Impl {
   // SIP thread.
   nua_handle_t* nh = nullptr;
   bool final_sent = false;  // incoming: a final response went out
+  // The reason phrase of a Reject: nua may build the response after the
+  // signal that carried the phrase is gone (a final after a 183), so the
+  // text lives as long as the call.
+  std::string final_phrase;
   bool answered = false;    // the dialog is confirmed (either direction)
   bool late_offer = false;  // incoming INVITE without SDP
   SessionDescription offer;
@@ -357,7 +361,8 @@ void Call::Reject(int status, std::string phrase) {
   ua_->impl_->Post([self, status, phrase] {
     Impl& ci = *self->impl_;
     if (ci.nh == nullptr || ci.final_sent || self->info_.outgoing) return;
-    nua_respond(ci.nh, status, phrase.c_str(), TAG_END());
+    ci.final_phrase = phrase;
+    nua_respond(ci.nh, status, ci.final_phrase.c_str(), TAG_END());
     ci.final_sent = true;
   });
 }
