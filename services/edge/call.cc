@@ -14,6 +14,10 @@
 namespace sb::edge {
 namespace {
 
+// A reject's message is a short prompt; past this the voicemail is taken to
+// have failed and the reject goes out anyway.
+constexpr int kRejectMessageMaxS = 30;
+
 // RFC 3325 P-Asserted-Identity for a number (and its display name).
 std::string AssertedIdentity(const std::string& number, std::string name, const std::string& domain) {
   name.erase(std::remove(name.begin(), name.end(), '"'), name.end());
@@ -672,7 +676,11 @@ void Call::OnStepTimeout(int generation) {
   CancelBranches("", /*keep_music=*/true);  // the next step (RunStep) decides about the music
   ++generation_;  // late failures of this step are ignored
   if (step_.terminal) {
-    Finish(480, "No answer");
+    if (step_.reject_code > 0) {
+      Finish(step_.reject_code, step_.reject_reason);
+    } else {
+      Finish(480, "No answer");
+    }
     return;
   }
   ApplyTerminal(step_.on_no_answer.value_or(rpb::Terminal()));
@@ -701,7 +709,9 @@ void Call::MaybeStepDone() {
   if (step_timer_) step_timer_->Cancel();
   ++generation_;
   if (step_.terminal) {
-    if (best_response_) {
+    if (step_.reject_code > 0) {
+      Finish(step_.reject_code, step_.reject_reason);
+    } else if (best_response_) {
       RelayFinal(std::move(best_response_), best_status_);
     } else {
       Finish(best_status_ != 0 ? best_status_ : 480, "");
@@ -751,49 +761,66 @@ void Call::ApplyTerminal(const rpb::Terminal& t, int depth) {
       Divert(t.forward(), t.reason() != rpb::DIVERSION_REASON_UNSPECIFIED ? t.reason() : t.forward().diversion(),
              /*voicemail=*/false, "", false);
       return;
-    case rpb::Terminal::REJECT:
-      Finish(t.sip_code() > 0 ? t.sip_code() : 603, t.sip_reason());
+    case rpb::Terminal::REJECT: {
+      const int code = t.sip_code() > 0 ? t.sip_code() : 603;
+      // With a message (the rule's, or "anonymous-rejected"): the caller
+      // hears it before the reject, unanswered.
+      if (!t.announcement().empty() && Announce(t, code, t.sip_reason())) return;
+      Finish(code, t.sip_reason());
       return;
+    }
     case rpb::Terminal::BUSY:
       Finish(486, "");
       return;
-    case rpb::Terminal::ANNOUNCEMENT: {
-      const std::string& vm = proxy_->config().voicemail_uri;
-      if (vm.empty()) {
+    case rpb::Terminal::ANNOUNCEMENT:
+      if (!Announce(t)) {
         // No media server: the announcement's meaning as a status
         // ("on-the-phone" is busy), its name as the reason phrase.
         Finish(t.announcement() == "on-the-phone" ? 486 : 480, t.announcement());
-        return;
       }
-      // The voicemail's user agent answers, plays the prompt named by
-      // X-Sb-Announcement (in the language of X-Sb-User) and hangs up.
-      ActiveStep step;
-      step.terminal = true;
-      step.voicemail = true;
-      rpb::Target target;
-      target.set_kind(rpb::Target::EXTERNAL);
-      target.set_uri(vm);
-      step.targets.push_back(target);
-      const std::string tenant =
-          decision_.callee_tenant_id().empty() ? setup_.tenant_id() : decision_.callee_tenant_id();
-      const std::string user =
-          !decision_.callee_user_id().empty() ? decision_.callee_user_id() : setup_.caller().user_id();
-      step.extra_headers = absl::StrCat("X-Sb-Announcement: ", t.announcement().empty() ? "none" : t.announcement(),
-                                        "\r\nX-Sb-Tenant: ", tenant, "\r\n");
-      if (!user.empty()) absl::StrAppend(&step.extra_headers, "X-Sb-User: ", user, "\r\n");
-      // "press-1-to-forward": where 1 sends the caller (the voicemail REFERs them there).
-      if (!t.forward().number_e164().empty()) {
-        absl::StrAppend(&step.extra_headers, "X-Sb-Forward-To: sip:", t.forward().number_e164(), "@",
-                        callee_domain_.empty() ? proxy_->config().host : callee_domain_, "\r\n");
-      }
-      Log()->info("{} announcement {} by the voicemail", core::CallCtx{routing_id_, tenant_id_}, t.announcement());
-      RunStep(std::move(step));
       return;
-    }
     default:
       Finish(best_status_ >= 400 ? best_status_ : 480, "");
       return;
   }
+}
+
+bool Call::Announce(const rpb::Terminal& t, int reject_code, const std::string& reject_reason) {
+  const std::string& vm = proxy_->config().voicemail_uri;
+  if (vm.empty()) return false;
+  // The voicemail's user agent plays the prompt named by X-Sb-Announcement
+  // (in the language of X-Sb-User): answered then hung up, or, for a
+  // reject, as early media (183) followed by the X-Sb-Reject status.
+  ActiveStep step;
+  step.terminal = true;
+  step.voicemail = true;
+  rpb::Target target;
+  target.set_kind(rpb::Target::EXTERNAL);
+  target.set_uri(vm);
+  step.targets.push_back(target);
+  const std::string tenant =
+      decision_.callee_tenant_id().empty() ? setup_.tenant_id() : decision_.callee_tenant_id();
+  const std::string user =
+      !decision_.callee_user_id().empty() ? decision_.callee_user_id() : setup_.caller().user_id();
+  step.extra_headers = absl::StrCat("X-Sb-Announcement: ", t.announcement().empty() ? "none" : t.announcement(),
+                                    "\r\nX-Sb-Tenant: ", tenant, "\r\n");
+  if (!user.empty()) absl::StrAppend(&step.extra_headers, "X-Sb-User: ", user, "\r\n");
+  if (reject_code > 0) {
+    step.reject_code = reject_code;
+    step.reject_reason = reject_reason;
+    step.ring_s = kRejectMessageMaxS;
+    absl::StrAppend(&step.extra_headers, "X-Sb-Early-Media: announcement\r\nX-Sb-Reject: ", reject_code,
+                    reject_reason.empty() ? "" : " ", reject_reason, "\r\n");
+  }
+  // "press-1-to-forward": where 1 sends the caller (the voicemail REFERs them there).
+  if (reject_code == 0 && !t.forward().number_e164().empty()) {
+    absl::StrAppend(&step.extra_headers, "X-Sb-Forward-To: sip:", t.forward().number_e164(), "@",
+                    callee_domain_.empty() ? proxy_->config().host : callee_domain_, "\r\n");
+  }
+  Log()->info("{} announcement {} by the voicemail{}", core::CallCtx{routing_id_, tenant_id_}, t.announcement(),
+              reject_code > 0 ? absl::StrCat(", then ", reject_code) : "");
+  RunStep(std::move(step));
+  return true;
 }
 
 std::string Call::DivertingUri() const {

@@ -93,6 +93,11 @@ class Call : public sip::IncomingListener {
     bool terminal = false;      // forward / voicemail: failure → relay the best response
     bool voicemail = false;
     bool music = false;         // B6: the caller hears music while it rings
+    // A reject told first (B8 "reject with message", anonymous rejection):
+    // the voicemail plays the message as early media, and the call ends with
+    // this status whatever the voicemail answered or if it could not play.
+    int reject_code = 0;
+    std::string reject_reason;
     std::string extra_headers;  // History-Info, Diversion, X-Sb-* (voicemail, forward)
   };
 
@@ -117,6 +122,10 @@ class Call : public sip::IncomingListener {
   void OnStepTimeout(int generation);
   void MaybeStepDone();
   void ApplyTerminal(const rpb::Terminal& terminal, int depth = 0);
+  // ANNOUNCEMENT (answered, then hung up), or a REJECT's message (early
+  // media, then the reject) when `reject_code` is set: a step to the
+  // voicemail's user agent. False when no voicemail service is configured.
+  bool Announce(const rpb::Terminal& terminal, int reject_code = 0, const std::string& reject_reason = "");
   void Divert(const rpb::Target& target, rpb::DiversionReason reason, bool voicemail,
               const std::string& mailbox_user_id, bool retrieval);
   // Every branch still ringing; the music one too unless `keep_music`.

@@ -4,9 +4,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "core/logging.h"
 #include "services/voicemail/call_reason.h"
@@ -132,7 +135,7 @@ void CallRouter::OnIncomingCall(std::shared_ptr<Call> call) {
   bool retrieval = !call->info().Header("X-Sb-Retrieval").empty();
   for (const auto& r : config_.retrieval_users) retrieval = retrieval || user == r;
   if (!call->info().Header("X-Sb-Early-Media").empty()) {
-    Spawn(std::move(call), [this](Call& c) { EarlyMusic(c); });
+    Spawn(std::move(call), [this](Call& c) { EarlyMedia(c); });
   } else if (!call->info().Header("X-Sb-Announcement").empty()) {
     Spawn(std::move(call), [this](Call& c) { Announce(c); });
   } else if (retrieval) {
@@ -336,8 +339,7 @@ void CallRouter::Deposit(Call& call) {
 
 // ------------------------------------------------------------------ announcements
 
-void CallRouter::Announce(Call& call) {
-  const sipua::CallInfo& info = call.info();
+CallRouter::NamedPrompt CallRouter::AnnouncementPrompt(const sipua::CallInfo& info) {
   const std::string name = info.Header("X-Sb-Announcement");
   std::string lang = info.Header("X-Sb-Language");
   if (lang != "fr" && lang != "en") {
@@ -349,11 +351,17 @@ void CallRouter::Announce(Call& call) {
     }
   }
   std::string id = absl::StrCat("announce_", absl::StrReplaceAll(absl::AsciiStrToLower(name), {{"-", "_"}}));
+  if (!prompts_->Has(lang, id)) id = "announce_generic";
+  return {name, lang, id};
+}
+
+void CallRouter::Announce(Call& call) {
+  const sipua::CallInfo& info = call.info();
+  auto [name, lang, id] = AnnouncementPrompt(info);
   // "press-1-to-forward" needs where 1 leads; without it, it is just a call
   // that can't be completed.
   const std::string forward_to = info.Header("X-Sb-Forward-To");
-  if (!prompts_->Has(lang, id) || (name == "press-1-to-forward" && forward_to.empty()))
-    id = "announce_generic";
+  if (id == "announce_press_1_to_forward" && forward_to.empty()) id = "announce_generic";
   Log()->info("{} announcement {}: prompt {}/{}", call.ctx(), name, lang, id);
   if (!call.Answer().ok()) return;
   if (id == "announce_press_1_to_forward") {
@@ -384,13 +392,57 @@ void CallRouter::Announce(Call& call) {
 
 // ------------------------------------------------------------------ early media
 
-void CallRouter::EarlyMusic(Call& call) {
+void CallRouter::EarlyMedia(Call& call) {
   const std::string kind = absl::AsciiStrToLower(call.info().Header("X-Sb-Early-Media"));
-  if (kind != "music") {
-    Log()->warn("{} X-Sb-Early-Media: unknown value \"{}\" (only \"music\")", call.ctx(), kind);
+  if (kind == "music") {
+    EarlyMusic(call);
+  } else if (kind == "announcement") {
+    RejectWithMessage(call);
+  } else {
+    Log()->warn("{} X-Sb-Early-Media: unknown value \"{}\" (music, announcement)", call.ctx(), kind);
     call.Reject(488, "Unknown X-Sb-Early-Media");
+  }
+}
+
+void CallRouter::RejectWithMessage(Call& call) {
+  const sipua::CallInfo& info = call.info();
+  // "433 Anonymity Disallowed": the status the call ends with. Anything but
+  // a failure status is the edge's mistake; the call is declined then.
+  int code = 603;
+  std::string reason = "Decline";
+  const std::string reject = info.Header("X-Sb-Reject");
+  std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(reject, absl::MaxSplits(' ', 1));
+  if (int c = 0; absl::SimpleAtoi(parts.first, &c) && c >= 400 && c <= 699) {
+    code = c;
+    reason = std::string(absl::StripAsciiWhitespace(parts.second));
+  } else {
+    Log()->warn("{} X-Sb-Reject \"{}\" is not a failure status: 603", call.ctx(), reject);
+  }
+  auto [name, lang, id] = AnnouncementPrompt(info);
+  if (id == "announce_press_1_to_forward") id = "announce_generic";  // no digit before an answer
+  if (absl::Status st = call.AnswerEarly(); !st.ok()) {
+    Log()->info("{} reject message {} not played ({}): {} at once", call.ctx(), name, st.message(), code);
+    call.Reject(code, reason);
     return;
   }
+  Log()->info("{} reject message {}: prompt {}/{} as early media, then {}", call.ctx(), name, lang, id, code);
+  call.Play(prompts_->Get(lang, id));
+  const absl::Time deadline = absl::Now() + config_.early_media_cap;
+  for (;;) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) break;
+    auto e = call.WaitEvent(left);
+    if (!e) break;
+    if (e->kind == CallEventKind::kHangup) {
+      Log()->info("{} reject message ended by the caller side", call.ctx());
+      return;
+    }
+    if (e->kind == CallEventKind::kPlaybackDone) break;
+  }
+  call.Reject(code, reason);
+}
+
+void CallRouter::EarlyMusic(Call& call) {
   if (absl::Status st = call.AnswerEarly(); !st.ok()) {
     Log()->info("{} early media refused: {}", call.ctx(), st.message());
     call.Reject(488, "Early Media Needs An Offer");

@@ -55,13 +55,26 @@ class CallRouter : public sipua::IncomingCallHandler {
   void Retrieval(sipua::Call& call);
   // An announcement routing decided (X-Sb-Announcement): answer, play, hang up.
   void Announce(sipua::Call& call);
-  // Music instead of ringback (X-Sb-Early-Media: music, find-me/follow-me):
-  // 183 with SDP, music on hold in a loop, never a 200; the edge's CANCEL
-  // ends it (487), or early_media_cap (480). Nothing recorded or published.
+  // X-Sb-Early-Media: what plays before (instead of) an answer; never a 200.
+  void EarlyMedia(sipua::Call& call);
+  // "music": music instead of ringback (find-me/follow-me): 183 with SDP,
+  // music on hold in a loop; the edge's CANCEL ends it (487), or
+  // early_media_cap (480). Nothing recorded or published.
   void EarlyMusic(sipua::Call& call);
+  // "announcement": a reject told first (B8 "reject with message",
+  // anonymous rejection): 183 with SDP, the X-Sb-Announcement prompt once,
+  // then the X-Sb-Reject status (e.g. "433 Anonymity Disallowed"). Without
+  // an SDP offer to answer, the status at once.
+  void RejectWithMessage(sipua::Call& call);
 
  private:
   void Spawn(std::shared_ptr<sipua::Call> call, std::function<void(sipua::Call&)> script);
+  // The prompt for X-Sb-Announcement (announce_<name>, announce_generic when
+  // there is none), in X-Sb-Language or the language of X-Sb-User.
+  struct NamedPrompt {
+    std::string name, lang, id;
+  };
+  NamedPrompt AnnouncementPrompt(const sipua::CallInfo& info);
   // Login + menus for a known mailbox (PIN unless skipped).
   void RetrievalFor(sipua::Call& call, MailboxRow mailbox, bool ask_pin);
   void PlayMessages(sipua::Call& call, const MailboxRow& mailbox, const std::string& lang, bool only_new);

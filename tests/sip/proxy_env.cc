@@ -583,6 +583,13 @@ Sipp ProxyEnv::StartUas(const UasOptions& o) {
     // A 183 is not retransmitted and not ACKed: it ends where the ring does.
     body = body.substr(0, body.find("</send>") + 7) + kUasRing;
     body = absl::StrReplaceAll(body, {{"<send retrans=\"500\">", "<send>"}});
+  } else if (o.behaviour == "early-reject") {
+    // The voicemail telling a reject: 183 with SDP, then the reject.
+    body = absl::StrReplaceAll(Fill(kUasAnswer, {{"RING_MS", "0"}}), {{"200 OK", "183 Session Progress"}});
+    body = body.substr(0, body.find("</send>") + 7);
+    body = absl::StrReplaceAll(body, {{"<send retrans=\"500\">", "<send>"}});
+    absl::StrAppend(&body, "\n  <pause milliseconds=\"", o.ring_ms, "\"/>\n",
+                    Fill(kUasFinal, {{"STATUS", o.status}}));
   } else if (o.behaviour == "answer") {
     absl::StrAppend(&body, Fill(kUasAnswer, {{"RING_MS", absl::StrCat(o.ring_ms)}}));
   } else if (o.behaviour == "busy") {

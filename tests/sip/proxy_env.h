@@ -71,9 +71,12 @@ struct UasOptions {
   // "answer", "busy", "ring" (until CANCEL), "decline"; "forwarded" (181
   // Call Is Being Forwarded, then rings until CANCEL), "forwarded-answer"
   // (181, then 200 after ring_ms), "redirect" (302 to redirect_to),
-  // "early-media" (183 with SDP, until CANCEL: the voicemail's music).
+  // "early-media" (183 with SDP, until CANCEL: the voicemail's music),
+  // "early-reject" (183 with SDP, then `status` after ring_ms: the
+  // voicemail telling a reject).
   std::string behaviour = "answer";
   int ring_ms = 100;                 // answer: 180 then 200 after this
+  std::string status;                // early-reject: e.g. "433 Anonymity Disallowed"
   std::string redirect_to;           // redirect: the 302's Contact URI
   int calls = 1;
   int port = 0;                      // 0: a free one

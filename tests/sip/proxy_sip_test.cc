@@ -216,17 +216,49 @@ TEST_CASE("unconditional forward to an external number leaves through the trunk"
   CHECK(absl::StrContains(HeaderOf(invites[0], "Diversion"), "reason=unconditional"));
 }
 
-TEST_CASE("anonymous callers are rejected with 433", "[proxy]") {
+TEST_CASE("anonymous callers hear why from the voicemail, unanswered, then get 433", "[proxy]") {
   Fresh();
   rpb::CallSettings s;
   s.set_reject_anonymous(true);
   Env().UpdateSettings(Env().bruno(), s, {"reject_anonymous"});
   Sipp bruno = Env().StartUas({.behaviour = "answer"});
   Env().RegisterPhone(Env().bruno(), {bruno.port});
+  Sipp message = Env().StartUas(
+      {.behaviour = "early-reject", .ring_ms = 1000, .status = "433 Anonymity Disallowed", .port = Env().voicemail_port()});
   Sipp trunk =
       Env().StartUac({.dialed = "0222969570", .expect = "433", .trunk = true, .from_user = "anonymous"});
   Expect(trunk, "trunk");
+  Expect(message, "the voicemail (183, the message, 433)");
   CHECK(ReceivedInvites(bruno.Messages()).empty());
+  const auto to_voicemail = ReceivedInvites(message.Messages());
+  INFO(message.Messages());
+  REQUIRE(to_voicemail.size() == 1);
+  CHECK(HeaderOf(to_voicemail[0], "X-Sb-Early-Media") == "announcement");
+  CHECK(HeaderOf(to_voicemail[0], "X-Sb-Announcement") == "anonymous-rejected");
+  CHECK(HeaderOf(to_voicemail[0], "X-Sb-Reject") == "433 Anonymity Disallowed");
+  CHECK(HeaderOf(to_voicemail[0], "X-Sb-User") == Env().bruno().user_id);
+  // The caller heard the message (the 183 with its SDP) before the 433.
+  const std::string heard = trunk.Messages();
+  const auto progress = heard.find("SIP/2.0 183 Session Progress");
+  REQUIRE(progress != std::string::npos);
+  CHECK(heard.find("SIP/2.0 433", progress) != std::string::npos);
+}
+
+TEST_CASE("anonymous callers get 433 at once when the voicemail can't tell them why", "[proxy]") {
+  Fresh();
+  rpb::CallSettings s;
+  s.set_reject_anonymous(true);
+  Env().UpdateSettings(Env().bruno(), s, {"reject_anonymous"});
+  Sipp bruno = Env().StartUas({.behaviour = "answer"});
+  Env().RegisterPhone(Env().bruno(), {bruno.port});
+  // The voicemail refuses (no SDP it can answer, or no such service).
+  Sipp message = Env().StartUas({.behaviour = "busy", .port = Env().voicemail_port()});
+  Sipp trunk =
+      Env().StartUac({.dialed = "0222969570", .expect = "433", .trunk = true, .from_user = "anonymous"});
+  Expect(trunk, "trunk");
+  Expect(message, "the voicemail (refuses)");
+  CHECK(ReceivedInvites(bruno.Messages()).empty());
+  CHECK_FALSE(absl::StrContains(trunk.Messages(), "486"));
 }
 
 TEST_CASE("selective reject answers 603 to a listed caller", "[proxy]") {

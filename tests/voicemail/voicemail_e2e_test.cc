@@ -655,3 +655,29 @@ TEST_CASE("music instead of ringback nobody cancels stops at the cap with 480, n
   CHECK(absl::StrContains(ReadFile(TheStack().voicemail().log_path()),
                           "early media: nobody answered within 6s, 480"));
 }
+
+TEST_CASE("a reject with its message: 183 with SDP, the announcement, then the reject status, never 200") {
+  const Who alice = AliceIds();
+  RtpPeer phone;
+  // SIPp fails on a 200, on a 183 without SDP, or on a final status other
+  // than "433 Anonymity Disallowed".
+  SippResult sipp = RunSipp("early_reject.xml", {{"RUSER", "voicemail"},
+                                                 {"TENANT", alice.tenant_id},
+                                                 {"USER", alice.user_id},
+                                                 {"NAME", "anonymous-rejected"},
+                                                 {"LANG", "en"},
+                                                 {"RTP_PORT", absl::StrCat(phone.port())}});
+  INFO(sipp.log);
+  INFO(TheStack().voicemail().LogTail());
+  CHECK(sipp.exit_code == 0);
+  // The prompt (a spoken sentence of a few seconds), not silence.
+  CHECK(phone.packets(8) > 75);
+  CHECK(phone.audio_rms() > sb::media::DbmToAmplitude(-45) / std::sqrt(2.0));
+  absl::SleepFor(absl::Milliseconds(300));
+  const int after = phone.total();
+  absl::SleepFor(absl::Seconds(1));
+  CHECK(phone.total() == after);  // nothing plays after the reject
+  CHECK(absl::StrContains(ReadFile(TheStack().voicemail().log_path()),
+                          "reject message anonymous-rejected: prompt en/announce_anonymous_rejected as early media, "
+                          "then 433"));
+}
