@@ -212,6 +212,44 @@ TEST_CASE("an announcement routing decides is answered, played and hung up by th
                           "announcement feature-confirmed: prompt fr/announce_feature_confirmed"));
 }
 
+TEST_CASE("a rule list's reject with message: the caller hears it from the voicemail, unanswered, then 603") {
+  HttpClient admin = SignedIn("admin@demo.switchboard.local", "Dem0-Admin!Pass");
+  const std::string bruno = BrunoId(admin);
+  // Bruno's default list (no schedule in force) rejects everyone with the
+  // "closed today" message.
+  HttpResult created = admin.Post("/v1/users/" + bruno + "/rule-lists",
+                                  R"({"name":"closed","default_action":{"kind":"REJECT","reject_message":"closed-today"}})");
+  INFO(created.body);
+  REQUIRE(created.status == 201);
+  const std::string list_id = Json::Parse(created.body)["id"].str();
+  HttpResult in_force = admin.Patch("/v1/users/" + bruno + "/call-settings",
+                                    absl::StrCat(R"({"default_rule_list_id":")", list_id, R"("})"));
+  INFO(in_force.body);
+  REQUIRE(in_force.status == 200);
+  HttpClient alice = Alice();
+  const std::string csv = SoftphoneCsv(alice, "reject message test", "alice-reject");
+  EdgeProcess edge;
+  RtpPeer phone;
+  const size_t vm_log_from = ReadFile(TheStack().voicemail().log_path()).size();
+
+  SippResult sipp = RunSipp(
+      "reject_message_caller.xml",
+      {{"DIALED", "4002"}, {"RTP_PORT", absl::StrCat(phone.port())}, {"CODE", "603"}, {"STATUS", "603 Decline"}},
+      edge.address(), {"-inf", csv});
+  const std::string vm_log = ReadFile(TheStack().voicemail().log_path()).substr(vm_log_from);
+  INFO(sipp.log);
+  INFO(edge.Log().substr(edge.Log().size() > 6000 ? edge.Log().size() - 6000 : 0));
+  INFO(vm_log);
+  // 183 with SDP, then "603 Decline" (the scenario fails on a 200).
+  CHECK(sipp.exit_code == 0);
+  // The message (a sentence of a few seconds) reached Alice before the 603.
+  CHECK(phone.packets(8) > 75);
+  CHECK(absl::StrContains(vm_log, "reject message closed-today: prompt fr/announce_closed_today as early media, then 603"));
+
+  REQUIRE(admin.Patch("/v1/users/" + bruno + "/call-settings", R"({"default_rule_list_id":""})").status == 200);
+  CHECK(admin.Delete("/v1/rule-lists/" + list_id).status == 204);
+}
+
 TEST_CASE("key 0 during the greeting transfers the caller: the REFER crosses the edge and is accepted") {
   HttpClient admin = SignedIn("admin@demo.switchboard.local", "Dem0-Admin!Pass");
   const std::string bruno = BrunoId(admin);
