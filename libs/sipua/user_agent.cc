@@ -362,6 +362,8 @@ void Call::Reject(int status, std::string phrase) {
     Impl& ci = *self->impl_;
     if (ci.nh == nullptr || ci.final_sent || self->info_.outgoing) return;
     ci.final_phrase = phrase;
+    // No phrase given: the status's standard one ("" would go out as is).
+    if (ci.final_phrase.empty() && sip_status_phrase(status) != nullptr) ci.final_phrase = sip_status_phrase(status);
     nua_respond(ci.nh, status, ci.final_phrase.c_str(), TAG_END());
     ci.final_sent = true;
   });

@@ -128,7 +128,8 @@ class Call : public std::enable_shared_from_this<Call> {
   // ends it as usual (487 by nua, then kHangup). Needs the INVITE's offer: a
   // late-offer INVITE gets FAILED_PRECONDITION and is left unanswered.
   absl::Status AnswerEarly();
-  // Refuses an incoming call that was not answered (486, 480, 603, ...).
+  // Refuses an incoming call that was not answered (486, 480, 603, ...);
+  // an empty phrase gives the status's standard one.
   void Reject(int status, std::string phrase);
   // Ends the call in any state: BYE, CANCEL, or a final response.
   void Hangup();
