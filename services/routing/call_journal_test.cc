@@ -253,6 +253,61 @@ TEST_CASE("a call set up on one tracker is logged by another from the journal, o
   CHECK(logged_by_b.size() == 2);
 }
 
+TEST_CASE("a call silent past call_timeout is journaled as finished when the sweep logs it") {
+  auto redis = Redis();
+  core::WorkerPool pool(2);
+  CallJournal journal(redis.get());
+  const absl::Time t0 = absl::FromUnixSeconds(1770000000);
+  absl::Time now = t0;
+  const std::string call = NewCallId("silent");
+  std::atomic<int> logged = 0;
+  CallTracker tracker(
+      {.call_timeout = absl::Hours(4)}, &pool, [&](const CallTrace&) { ++logged; }, [&] { return now; });
+  tracker.set_journal(&journal);
+  rpb::CallSetup setup;
+  setup.set_call_id(call);
+  setup.set_origin(rpb::DEVICE);
+  setup.set_tenant_id("t1");
+  setup.mutable_caller()->set_user_id("alice");
+  setup.set_dialed("4002");
+  setup.mutable_at()->set_seconds(absl::ToUnixSeconds(t0));
+  tracker.OnSetup(setup);
+  rpb::RouteDecision d;
+  d.set_call_id(call);
+  d.set_callee_user_id("bruno");
+  d.set_callee_tenant_id("t1");
+  d.add_steps();
+  tracker.OnDecision(d);
+  rpb::CallEvent answered;
+  answered.set_call_id(call);
+  answered.set_kind(rpb::CallEvent::ANSWERED);
+  answered.mutable_at()->set_seconds(absl::ToUnixSeconds(t0 + absl::Seconds(3)));
+  tracker.OnEvent(answered);
+  journal.Flush();
+  auto open = journal.Load(call);
+  REQUIRE(open.ok());
+  REQUIRE(open->has_value());
+  CHECK_FALSE((*open)->terminal);
+
+  // No final event ever comes (the edge lost it): the sweep logs the call as
+  // known, and its record says it is finished, for the recovery sweep of any
+  // copy should this one die before the log is committed.
+  now = t0 + absl::Hours(5);
+  tracker.Sweep();
+  journal.Flush();
+  auto finished = journal.Load(call);
+  REQUIRE(finished.ok());
+  REQUIRE(finished->has_value());
+  CHECK((*finished)->terminal);
+  CHECK((*finished)->answered);
+  CHECK((*finished)->touched_at == now);  // the recovery sweep's grace counts from here
+  pool.Stop();
+  CHECK(logged == 1);
+  CHECK(tracker.Stats().open == 0);
+  journal.Forget(call);
+  journal.Stop();
+}
+
 TEST_CASE("the recovery sweep logs a finished call its copy never logged, once, and leaves open calls") {
   // A Redis of its own: the sweep walks every record, and the shared one
   // holds other tests' calls.

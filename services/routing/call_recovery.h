@@ -3,7 +3,8 @@
 // commit of their log entries.
 //
 // The tracker marks a call's journal record finished when its final event
-// arrives (call_journal.h); the record is deleted once the entries are
+// arrives, or when its sweep logs a call silent past call_timeout
+// (call_journal.h); the record is deleted once the entries are
 // committed. A copy that dies in between leaves a finished record that no
 // later event will make another copy adopt. This sweep, run by every copy at
 // start and then every `interval`, walks the journal (SCAN in batches of

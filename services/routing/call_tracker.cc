@@ -240,6 +240,15 @@ void CallTracker::SweepShard(size_t index) {
         dropped.push_back(shard.calls.extract(it++));
       } else if (t.events > 0 && now - t.touched_at > config_.call_timeout) {
         if (t.loggable) ++shard.logged;
+        // Logged as known (no final event came, and the trace says so), but
+        // journaled as finished from now: should this copy die before the
+        // log is committed, the recovery sweep of another copy logs it.
+        if (journal_ != nullptr && t.journaled && t.loggable) {
+          std::optional<CallTrace> finished = t;
+          finished->terminal = true;
+          finished->touched_at = now;
+          MarkFinished(finished);
+        }
         ready.push_back(std::move(it->second));
         shard.calls.erase(it++);
       } else {
