@@ -9,8 +9,11 @@
 namespace sb::edge {
 
 LocationWriter::LocationWriter(Location* location, LocationWriterConfig config)
-    : location_(location), config_(config) {
-  for (int i = 0; i < std::max(1, config_.threads); ++i) {
+    : location_(location),
+      queue_({.max_queued = static_cast<size_t>(config.max_queued),
+              .max_batch = static_cast<size_t>(config.max_batch),
+              .linger = config.linger}) {
+  for (int i = 0; i < std::max(1, config.threads); ++i) {
     threads_.emplace_back([this] {
       pthread_setname_np(pthread_self(), "edge-writer");
       Run();
@@ -21,48 +24,19 @@ LocationWriter::LocationWriter(Location* location, LocationWriterConfig config)
 LocationWriter::~LocationWriter() { Stop(); }
 
 bool LocationWriter::TrySubmit(Change change, Done done) {
-  absl::MutexLock lock(&mu_);
-  if (stopping_ || static_cast<int>(queue_.size()) >= config_.max_queued) return false;
-  queue_.push_back({std::move(change), std::move(done)});
-  return true;
+  return queue_.Push(Item{std::move(change), std::move(done)});
 }
 
 void LocationWriter::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
+  if (!queue_.Close()) return;
   for (auto& t : threads_) t.join();
 }
 
 void LocationWriter::Run() {
   std::vector<Item> batch;
   std::vector<const RegisterChange*> changes;
-  for (;;) {
-    batch.clear();
+  while (queue_.Take(&batch)) {
     changes.clear();
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](LocationWriter* self)
-               ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) { return self->stopping_ || !self->queue_.empty(); },
-          this));
-      if (queue_.empty()) return;  // stopping, and everything queued is written
-      if (config_.linger > absl::ZeroDuration()) {
-        mu_.AwaitWithTimeout(absl::Condition(
-                                 +[](LocationWriter* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-                                   return self->stopping_ ||
-                                          static_cast<int>(self->queue_.size()) >= self->config_.max_batch;
-                                 },
-                                 this),
-                             config_.linger);
-      }
-      while (!queue_.empty() && static_cast<int>(batch.size()) < config_.max_batch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
     for (const Item& item : batch) changes.push_back(item.change.get());
     std::vector<absl::StatusOr<RegisterResult>> results = location_->ApplyBatch(changes);
     for (size_t i = 0; i < batch.size(); ++i) {

@@ -1,21 +1,19 @@
 #pragma once
 // Batches registrations into Redis: REGISTERs authenticated on the SIP loop
 // thread queue their change here; a writer thread takes what is queued
-// (up to max_batch, lingering briefly for more) and applies it in one
-// pipelined round trip
+// (up to max_batch, lingering briefly for more: core/batch_queue.h) and
+// applies it in one pipelined round trip
 // (Location::ApplyBatch), then runs each change's completion on the writer
 // thread. Under load, batches grow and the per-registration cost of the
 // round trip, the wake-ups and the syscalls shrinks; when idle, a change is
 // written at once.
-#include <deque>
 #include <memory>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "core/batch_queue.h"
 #include "services/edge/location.h"
 
 namespace sb::edge {
@@ -54,10 +52,7 @@ class LocationWriter {
   void Run();
 
   Location* const location_;
-  const LocationWriterConfig config_;
-  absl::Mutex mu_;
-  std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  core::BatchQueue<Item> queue_;
   std::vector<std::thread> threads_;
 };
 

@@ -2,19 +2,17 @@
 // Fire-and-forget Redis writes of the calls (a line slot kept on answer,
 // given back on BYE or failure), batched: the SIP loop queues commands here
 // instead of waking a worker per command, and one thread sends whatever is
-// queued (up to max_batch, lingering briefly for more) as one pipelined
-// round trip. Under load, one wake-up and one round trip serve many calls.
+// queued (up to max_batch, lingering briefly for more: core/batch_queue.h)
+// as one pipelined round trip. Under load, one wake-up and one round trip serve many calls.
 //
 // Nothing waits for these writes: a failure is logged (at most once a
 // second) and the slot lapses in Redis on its own (line_calls.h).
-#include <deque>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "core/batch_queue.h"
 #include "redis/client.h"
 
 namespace sb::edge {
@@ -44,10 +42,7 @@ class RedisBatcher {
   void Run();
 
   redis::Client& redis_;
-  const RedisBatcherConfig config_;
-  absl::Mutex mu_;
-  std::deque<Command> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  core::BatchQueue<Command> queue_;
   std::thread thread_;
 };
 
