@@ -50,6 +50,34 @@ int64_t Exists(redis::Client& r, const std::string& call_id) {
   return r.Command({"EXISTS", CallJournal::Key(call_id)})->integer;
 }
 
+// Alice calls Bruno's extension at `at`, and routing rings him.
+void SetUpAndDecide(CallTracker& tracker, const std::string& id, absl::Time at) {
+  rpb::CallSetup setup;
+  setup.set_call_id(id);
+  setup.set_origin(rpb::DEVICE);
+  setup.set_tenant_id("t1");
+  setup.mutable_caller()->set_user_id("alice");
+  setup.mutable_caller()->set_number("0222969569");
+  setup.set_dialed("4002");
+  setup.mutable_at()->set_seconds(absl::ToUnixSeconds(at));
+  tracker.OnSetup(setup);
+  rpb::RouteDecision d;
+  d.set_call_id(id);
+  d.set_callee_user_id("bruno");
+  d.set_callee_tenant_id("t1");
+  d.set_decided_by("my line");
+  d.add_steps();
+  tracker.OnDecision(d);
+}
+
+rpb::CallEvent Event(const std::string& id, rpb::CallEvent::Kind kind, absl::Time at) {
+  rpb::CallEvent e;
+  e.set_call_id(id);
+  e.set_kind(kind);
+  e.mutable_at()->set_seconds(absl::ToUnixSeconds(at));
+  return e;
+}
+
 // How many DEL commands this Redis has run.
 int64_t DelCommands(redis::Client& r) {
   auto info = r.Command({"INFO", "commandstats"});
@@ -176,38 +204,16 @@ TEST_CASE("a call set up on one tracker is logged by another from the journal, o
   const std::string call = NewCallId("moved");
   const std::string ringing_only = NewCallId("ringing");
   const absl::Time t0 = absl::FromUnixSeconds(1770000000);
-  auto event = [](const std::string& id, rpb::CallEvent::Kind kind, absl::Time at) {
-    rpb::CallEvent e;
-    e.set_call_id(id);
-    e.set_kind(kind);
-    e.mutable_at()->set_seconds(absl::ToUnixSeconds(at));
-    return e;
-  };
   {
     // Copy A decides and follows the call up to the answer, then dies
     // (its memory is gone; what reached Redis stays).
     CallTracker a({}, &pool, [&](const CallTrace&) { a_logged = true; });
     a.set_journal(&journal);
     for (const std::string& id : {call, ringing_only}) {
-      rpb::CallSetup setup;
-      setup.set_call_id(id);
-      setup.set_origin(rpb::DEVICE);
-      setup.set_tenant_id("t1");
-      setup.mutable_caller()->set_user_id("alice");
-      setup.mutable_caller()->set_number("0222969569");
-      setup.set_dialed("4002");
-      setup.mutable_at()->set_seconds(absl::ToUnixSeconds(t0));
-      a.OnSetup(setup);
-      rpb::RouteDecision d;
-      d.set_call_id(id);
-      d.set_callee_user_id("bruno");
-      d.set_callee_tenant_id("t1");
-      d.set_decided_by("my line");
-      d.add_steps();
-      a.OnDecision(d);
-      a.OnEvent(event(id, rpb::CallEvent::RINGING, t0 + absl::Seconds(1)));
+      SetUpAndDecide(a, id, t0);
+      a.OnEvent(Event(id, rpb::CallEvent::RINGING, t0 + absl::Seconds(1)));
     }
-    a.OnEvent(event(call, rpb::CallEvent::ANSWERED, t0 + absl::Seconds(3)));
+    a.OnEvent(Event(call, rpb::CallEvent::ANSWERED, t0 + absl::Seconds(3)));
     journal.Flush();
   }
   // As CallLogWriter does once the entries are written: the journal goes.
@@ -217,8 +223,8 @@ TEST_CASE("a call set up on one tracker is logged by another from the journal, o
     logged_by_b.push_back(t);
   });
   b.set_journal(&journal);
-  b.OnEvent(event(call, rpb::CallEvent::ENDED, t0 + absl::Seconds(63)));
-  b.OnEvent(event(ringing_only, rpb::CallEvent::CANCELLED, t0 + absl::Seconds(9)));
+  b.OnEvent(Event(call, rpb::CallEvent::ENDED, t0 + absl::Seconds(63)));
+  b.OnEvent(Event(ringing_only, rpb::CallEvent::CANCELLED, t0 + absl::Seconds(9)));
   auto two_logged = [&] { return logged_by_b.size() >= 2; };
   {
     absl::MutexLock lock(&mu);
@@ -246,7 +252,7 @@ TEST_CASE("a call set up on one tracker is logged by another from the journal, o
   // Logged: both journals are gone, and a repeated hang-up logs nothing more.
   CHECK(Exists(*redis, call) == 0);
   CHECK(Exists(*redis, ringing_only) == 0);
-  b.OnEvent(event(call, rpb::CallEvent::ENDED, t0 + absl::Seconds(64)));
+  b.OnEvent(Event(call, rpb::CallEvent::ENDED, t0 + absl::Seconds(64)));
   pool.Stop();
   journal.Stop();
   absl::MutexLock lock(&mu);
@@ -264,25 +270,8 @@ TEST_CASE("a call silent past call_timeout is journaled as finished when the swe
   CallTracker tracker(
       {.call_timeout = absl::Hours(4)}, &pool, [&](const CallTrace&) { ++logged; }, [&] { return now; });
   tracker.set_journal(&journal);
-  rpb::CallSetup setup;
-  setup.set_call_id(call);
-  setup.set_origin(rpb::DEVICE);
-  setup.set_tenant_id("t1");
-  setup.mutable_caller()->set_user_id("alice");
-  setup.set_dialed("4002");
-  setup.mutable_at()->set_seconds(absl::ToUnixSeconds(t0));
-  tracker.OnSetup(setup);
-  rpb::RouteDecision d;
-  d.set_call_id(call);
-  d.set_callee_user_id("bruno");
-  d.set_callee_tenant_id("t1");
-  d.add_steps();
-  tracker.OnDecision(d);
-  rpb::CallEvent answered;
-  answered.set_call_id(call);
-  answered.set_kind(rpb::CallEvent::ANSWERED);
-  answered.mutable_at()->set_seconds(absl::ToUnixSeconds(t0 + absl::Seconds(3)));
-  tracker.OnEvent(answered);
+  SetUpAndDecide(tracker, call, t0);
+  tracker.OnEvent(Event(call, rpb::CallEvent::ANSWERED, t0 + absl::Seconds(3)));
   journal.Flush();
   auto open = journal.Load(call);
   REQUIRE(open.ok());
@@ -319,13 +308,6 @@ TEST_CASE("the recovery sweep logs a finished call its copy never logged, once, 
   absl::Time now = t0 + absl::Seconds(70);
   const std::string done = NewCallId("done");
   const std::string up = NewCallId("up");
-  auto event = [](const std::string& id, rpb::CallEvent::Kind kind, absl::Time at) {
-    rpb::CallEvent e;
-    e.set_call_id(id);
-    e.set_kind(kind);
-    e.mutable_at()->set_seconds(absl::ToUnixSeconds(at));
-    return e;
-  };
   {
     // Copy A follows both calls; `done` ends, and A dies before its log is
     // committed (its log function never forgets the journal).
@@ -333,23 +315,10 @@ TEST_CASE("the recovery sweep logs a finished call its copy never logged, once, 
         {}, &pool, [](const CallTrace&) {}, [&] { return now; });
     a.set_journal(&journal);
     for (const std::string& id : {done, up}) {
-      rpb::CallSetup setup;
-      setup.set_call_id(id);
-      setup.set_origin(rpb::DEVICE);
-      setup.set_tenant_id("t1");
-      setup.mutable_caller()->set_user_id("alice");
-      setup.set_dialed("4002");
-      setup.mutable_at()->set_seconds(absl::ToUnixSeconds(t0));
-      a.OnSetup(setup);
-      rpb::RouteDecision d;
-      d.set_call_id(id);
-      d.set_callee_user_id("bruno");
-      d.set_callee_tenant_id("t1");
-      d.add_steps();
-      a.OnDecision(d);
-      a.OnEvent(event(id, rpb::CallEvent::ANSWERED, t0 + absl::Seconds(3)));
+      SetUpAndDecide(a, id, t0);
+      a.OnEvent(Event(id, rpb::CallEvent::ANSWERED, t0 + absl::Seconds(3)));
     }
-    a.OnEvent(event(done, rpb::CallEvent::ENDED, t0 + absl::Seconds(63)));
+    a.OnEvent(Event(done, rpb::CallEvent::ENDED, t0 + absl::Seconds(63)));
     journal.Flush();
     pool.Stop();
   }

@@ -54,6 +54,27 @@ Outcome PlayAndWait(Call& c, PromptList prompts, bool interruptible) {
   }
 }
 
+// Plays `prompts` as early media (after a 183) until the call ends on the
+// caller's side (kHangup), the prompts end (kDone; with `loop` they start
+// again instead) or `cap` passes (kTimeout). The caller need not send RTP
+// before an answer, so a media timeout means nothing here; only the CANCEL
+// (or a BYE-less error) ends it.
+Outcome PlayEarly(Call& c, const PromptList& prompts, bool loop, absl::Duration cap) {
+  const absl::Time deadline = absl::Now() + cap;
+  c.Play(prompts);
+  for (;;) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return {Outcome::kTimeout};
+    auto e = c.WaitEvent(left);
+    if (!e) return {Outcome::kTimeout};
+    if (e->kind == CallEventKind::kHangup) return {Outcome::kHangup};
+    if (e->kind == CallEventKind::kPlaybackDone) {
+      if (!loop) return {Outcome::kDone};
+      c.Play(prompts);
+    }
+  }
+}
+
 Outcome WaitDigit(Call& c, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   for (;;) {
@@ -426,18 +447,9 @@ void CallRouter::RejectWithMessage(Call& call) {
     return;
   }
   Log()->info("{} reject message {}: prompt {}/{} as early media, then {}", call.ctx(), name, lang, id, code);
-  call.Play(prompts_->Get(lang, id));
-  const absl::Time deadline = absl::Now() + config_.early_media_cap;
-  for (;;) {
-    const absl::Duration left = deadline - absl::Now();
-    if (left <= absl::ZeroDuration()) break;
-    auto e = call.WaitEvent(left);
-    if (!e) break;
-    if (e->kind == CallEventKind::kHangup) {
-      Log()->info("{} reject message ended by the caller side", call.ctx());
-      return;
-    }
-    if (e->kind == CallEventKind::kPlaybackDone) break;
+  if (PlayEarly(call, prompts_->Get(lang, id), /*loop=*/false, config_.early_media_cap).kind == Outcome::kHangup) {
+    Log()->info("{} reject message ended by the caller side", call.ctx());
+    return;
   }
   call.Reject(code, reason);
 }
@@ -449,21 +461,9 @@ void CallRouter::EarlyMusic(Call& call) {
     return;
   }
   Log()->info("{} early media: music on hold (user {})", call.ctx(), call.info().Header("X-Sb-User"));
-  const absl::Time deadline = absl::Now() + config_.early_media_cap;
-  const auto music = prompts_->music_on_hold();
-  call.Play({music});
-  for (;;) {
-    const absl::Duration left = deadline - absl::Now();
-    if (left <= absl::ZeroDuration()) break;
-    auto e = call.WaitEvent(left);
-    if (!e) break;
-    // The caller need not send RTP before the answer, so a media timeout
-    // means nothing here; only the CANCEL (or a BYE-less error) ends it.
-    if (e->kind == CallEventKind::kHangup) {
-      Log()->info("{} early media ended by the caller side", call.ctx());
-      return;
-    }
-    if (e->kind == CallEventKind::kPlaybackDone) call.Play({music});
+  if (PlayEarly(call, {prompts_->music_on_hold()}, /*loop=*/true, config_.early_media_cap).kind == Outcome::kHangup) {
+    Log()->info("{} early media ended by the caller side", call.ctx());
+    return;
   }
   Log()->info("{} early media: nobody answered within {}, 480", call.ctx(),
               absl::FormatDuration(config_.early_media_cap));

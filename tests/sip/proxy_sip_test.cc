@@ -216,13 +216,24 @@ TEST_CASE("unconditional forward to an external number leaves through the trunk"
   CHECK(absl::StrContains(HeaderOf(invites[0], "Diversion"), "reason=unconditional"));
 }
 
-TEST_CASE("anonymous callers hear why from the voicemail, unanswered, then get 433", "[proxy]") {
+namespace {
+
+// Bruno rejects anonymous calls; his phone (returned) is registered and
+// would answer, so a call reaching it is seen.
+Sipp BrunoRejectingAnonymous() {
   Fresh();
   rpb::CallSettings s;
   s.set_reject_anonymous(true);
   Env().UpdateSettings(Env().bruno(), s, {"reject_anonymous"});
   Sipp bruno = Env().StartUas({.behaviour = "answer"});
   Env().RegisterPhone(Env().bruno(), {bruno.port});
+  return bruno;
+}
+
+}  // namespace
+
+TEST_CASE("anonymous callers hear why from the voicemail, unanswered, then get 433", "[proxy]") {
+  Sipp bruno = BrunoRejectingAnonymous();
   Sipp message = Env().StartUas(
       {.behaviour = "early-reject", .ring_ms = 1000, .status = "433 Anonymity Disallowed", .port = Env().voicemail_port()});
   Sipp trunk =
@@ -245,12 +256,7 @@ TEST_CASE("anonymous callers hear why from the voicemail, unanswered, then get 4
 }
 
 TEST_CASE("anonymous callers get 433 at once when the voicemail can't tell them why", "[proxy]") {
-  Fresh();
-  rpb::CallSettings s;
-  s.set_reject_anonymous(true);
-  Env().UpdateSettings(Env().bruno(), s, {"reject_anonymous"});
-  Sipp bruno = Env().StartUas({.behaviour = "answer"});
-  Env().RegisterPhone(Env().bruno(), {bruno.port});
+  Sipp bruno = BrunoRejectingAnonymous();
   // The voicemail refuses (no SDP it can answer, or no such service).
   Sipp message = Env().StartUas({.behaviour = "busy", .port = Env().voicemail_port()});
   Sipp trunk =
