@@ -1,8 +1,6 @@
 #include "tests/sip/proxy_env.h"
 
 #include <grpcpp/client_context.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -40,11 +38,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
 }
 
 template <typename Stub, typename Req, typename Resp, typename Fn>
@@ -118,8 +111,8 @@ constexpr char kUacAnswer[] = R"(
   <recv response="200"/>
 )";
 
-constexpr char kUacCode[] = R"(
-  <recv response="{{CODE}}" rtd="setup"/>
+// The ACK of a final failure to the second INVITE (the first is challenged).
+constexpr char kAckFailure[] = R"(
   <send>
     <![CDATA[
 
@@ -135,6 +128,10 @@ constexpr char kUacCode[] = R"(
     ]]>
   </send>
 )";
+
+constexpr char kUacCode[] = R"(
+  <recv response="{{CODE}}" rtd="setup"/>
+{{ACK}})";
 
 constexpr char kUacCancel[] = R"(
   <recv response="180"/>
@@ -155,184 +152,18 @@ constexpr char kUacCancel[] = R"(
   </send>
   <recv response="200"/>
   <recv response="487" rtd="setup"/>
-  <send>
-    <![CDATA[
-
-      ACK sip:{{DIALED}}@[field2] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=z9hG4bK-[pid]-inv2-[call_number];rport
-      From: "{{FROM_NAME}}" <sip:[field0]@[field2]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:{{DIALED}}@[field2]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-)";
-
-constexpr char k180[] = R"(
-  <send>
-    <![CDATA[
-
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      [last_Record-Route:]
-      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-      Content-Length: 0
-
-    ]]>
-  </send>
-)";
-
-constexpr char kUasAnswer[] = R"(
-  <pause milliseconds="{{RING_MS}}"/>
-  <send retrans="500">
-    <![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      [last_Record-Route:]
-      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000
-
-    ]]>
-  </send>
-  <recv request="ACK" crlf="true"/>
-  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-)";
-
-constexpr char kUasFinal[] = R"(
-  <send>
-    <![CDATA[
-
-      SIP/2.0 {{STATUS}}
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv request="ACK"/>
-)";
-
-constexpr char kUasRing[] = R"(
-  <recv request="CANCEL"/>
-  <send>
-    <![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <send>
-    <![CDATA[
-
-      SIP/2.0 487 Request Terminated
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      CSeq: [$cseqnum] INVITE
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv request="ACK"/>
-)";
+{{ACK}})";
 
 std::string Fill(std::string text, const std::map<std::string, std::string>& values) {
   for (const auto& [k, v] : values) text = absl::StrReplaceAll(text, {{"{{" + k + "}}", v}});
   return text;
 }
 
-// Whether something listens on UDP `port` (SIPp binds a moment after it starts).
-bool UdpBound(int port) {
-  std::ifstream in("/proc/net/udp");
-  std::string line;
-  char want[8];
-  std::snprintf(want, sizeof want, ":%04X ", port);
-  while (std::getline(in, line)) {
-    if (line.find(want) != std::string::npos && line.find(want) < 20) return true;
-  }
-  return false;
-}
-
-Sipp Spawn(const std::string& dir, const std::string& scenario_text, const std::string& csv,
-           const std::vector<std::string>& args, int port) {
-  static int run = 0;
-  Sipp s;
-  s.base = absl::StrCat(dir, "/sipp-", getpid(), "-", ++run);
-  WriteFile(s.base + ".xml", scenario_text);
-  s.port = port > 0 ? port : testing::FreePort();
-  std::vector<std::string> argv = {"sipp",
-                                   "-sf",
-                                   s.base + ".xml",
-                                   "-i",
-                                   "127.0.0.1",
-                                   "-p",
-                                   absl::StrCat(s.port),
-                                   "-t",
-                                   "u1",
-                                   "-timeout",
-                                   "40s",
-                                   "-timeout_error",
-                                   "-trace_err",
-                                   "-error_file",
-                                   s.base + ".errors",
-                                   "-trace_msg",
-                                   "-message_file",
-                                   s.base + ".messages",
-                                   "-nostdin",
-                                   "-aa"};
-  if (!csv.empty()) {
-    WriteFile(s.base + ".csv", "SEQUENTIAL\n" + csv + "\n");
-    argv.insert(argv.end(), {"-inf", s.base + ".csv"});
-  }
-  argv.insert(argv.end(), args.begin(), args.end());
-  s.pid = testing::SpawnProcess(argv, {}, s.base + ".out");
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (!UdpBound(s.port) && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
-  return s;
+Sipp Spawn(const std::string& dir, const std::string& scenario, const std::string& csv,
+           std::vector<std::string> args, int port) {
+  // One UDP socket; INFO, NOTIFY, OPTIONS and UPDATE answered 200 by SIPp.
+  args.insert(args.begin(), {"-t", "u1", "-aa"});
+  return Sipp::Start({.scenario = scenario, .dir = dir, .args = std::move(args), .csv = csv, .port = port});
 }
 
 }  // namespace
@@ -340,36 +171,6 @@ Sipp Spawn(const std::string& dir, const std::string& scenario_text, const std::
 std::string Phone::CsvLine() const {
   return absl::StrCat(sip_user, ";[authentication username=", sip_user, " password=", password, "];", domain);
 }
-
-// ---------------------------------------------------------------- Sipp
-
-Sipp::~Sipp() {
-  if (pid > 0 && exit_code == -2) {
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
-  }
-}
-
-int Sipp::Wait(absl::Duration timeout) {
-  if (exit_code != -2) return exit_code;
-  int status = 0;
-  const absl::Time deadline = absl::Now() + timeout;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (absl::Now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      exit_code = -1;
-      return exit_code;
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return exit_code;
-}
-
-std::string Sipp::Messages() const { return ReadFile(base + ".messages"); }
-std::string Sipp::Errors() const { return ReadFile(base + ".errors") + ReadFile(base + ".out"); }
 
 // ---------------------------------------------------------------- ProxyEnv
 
@@ -568,36 +369,41 @@ std::vector<rpb::CallLogEntry> ProxyEnv::CallLog(const Phone& phone, rpb::CallLo
 }
 
 Sipp ProxyEnv::StartUas(const UasOptions& o) {
-  std::string body = k180;
-  const std::string k181 = absl::StrReplaceAll(k180, {{"180 Ringing", "181 Call Is Being Forwarded"}});
+  namespace sipp = testing::sipp;
+  auto provisional = [](std::string status) {
+    return sipp::Send({.status = std::move(status), .record_route = true, .contact = sipp::kPhoneContact});
+  };
+  auto answer = [](std::string status) {
+    // A 183 is neither retransmitted nor ACKed.
+    const bool final = status == "200 OK";
+    return sipp::Reply{.status = std::move(status),
+                       .record_route = true,
+                       .contact = sipp::kPhoneContact,
+                       .sdp = sipp::AudioSdp(),
+                       .retransmit = final};
+  };
+  const std::string answered = sipp::Pause(o.ring_ms) + sipp::AnswerCall(answer("200 OK"));
+  std::string body;
   if (o.behaviour == "forwarded") {
-    body = k181 + kUasRing;
+    body = provisional("181 Call Is Being Forwarded") + sipp::UntilCancelled();
   } else if (o.behaviour == "forwarded-answer") {
-    body = k181 + Fill(kUasAnswer, {{"RING_MS", absl::StrCat(o.ring_ms)}});
+    body = provisional("181 Call Is Being Forwarded") + answered;
   } else if (o.behaviour == "redirect") {
-    body = absl::StrReplaceAll(Fill(kUasFinal, {{"STATUS", "302 Moved Temporarily"}}),
-                               {{"Content-Length: 0", absl::StrCat("Contact: <", o.redirect_to,
-                                                                   ">\n      Content-Length: 0")}});
+    body = sipp::Refuse({.status = "302 Moved Temporarily", .contact = o.redirect_to});
   } else if (o.behaviour == "early-media") {
-    body = absl::StrReplaceAll(Fill(kUasAnswer, {{"RING_MS", "0"}}), {{"200 OK", "183 Session Progress"}});
-    // A 183 is not retransmitted and not ACKed: it ends where the ring does.
-    body = body.substr(0, body.find("</send>") + 7) + kUasRing;
-    body = absl::StrReplaceAll(body, {{"<send retrans=\"500\">", "<send>"}});
+    body = sipp::Send(answer("183 Session Progress")) + sipp::UntilCancelled();
   } else if (o.behaviour == "early-reject") {
     // The voicemail telling a reject: 183 with SDP, then the reject.
-    body = absl::StrReplaceAll(Fill(kUasAnswer, {{"RING_MS", "0"}}), {{"200 OK", "183 Session Progress"}});
-    body = body.substr(0, body.find("</send>") + 7);
-    body = absl::StrReplaceAll(body, {{"<send retrans=\"500\">", "<send>"}});
-    absl::StrAppend(&body, "\n  <pause milliseconds=\"", o.ring_ms, "\"/>\n",
-                    Fill(kUasFinal, {{"STATUS", o.status}}));
+    body = absl::StrCat(sipp::Send(answer("183 Session Progress")), sipp::Pause(o.ring_ms),
+                        sipp::Refuse({.status = o.status}));
   } else if (o.behaviour == "answer") {
-    absl::StrAppend(&body, Fill(kUasAnswer, {{"RING_MS", absl::StrCat(o.ring_ms)}}));
+    body = provisional("180 Ringing") + answered;
   } else if (o.behaviour == "busy") {
-    body = Fill(kUasFinal, {{"STATUS", "486 Busy Here"}});
+    body = sipp::Refuse({.status = "486 Busy Here"});
   } else if (o.behaviour == "decline") {
-    absl::StrAppend(&body, Fill(kUasFinal, {{"STATUS", "603 Decline"}}));
+    body = provisional("180 Ringing") + sipp::Refuse({.status = "603 Decline"});
   } else {
-    absl::StrAppend(&body, kUasRing);
+    body = provisional("180 Ringing") + sipp::UntilCancelled();
   }
   const std::string scenario =
       Fill(ReadFile(testing::SourceDir() + "/tests/sip/scenarios/proxy/uas.xml"), {{"BODY", body}});
@@ -615,9 +421,9 @@ Sipp ProxyEnv::StartUac(const UacOptions& o) {
   if (o.expect == "answer") {
     tail = std::string(kUacProvisional) + Fill(kUacAnswer, {{"ACK2XX", kAck2xx}});
   } else if (o.expect == "cancel") {
-    tail = kUacCancel;
+    tail = Fill(kUacCancel, {{"ACK", kAckFailure}});
   } else {
-    tail = std::string(kUacProvisional) + Fill(kUacCode, {{"CODE", o.expect}});
+    tail = std::string(kUacProvisional) + Fill(kUacCode, {{"CODE", o.expect}, {"ACK", kAckFailure}});
   }
   std::string scenario = ReadFile(testing::SourceDir() + "/tests/sip/scenarios/proxy/uac_call.xml");
   scenario = Fill(scenario, {{"TAIL", tail}});

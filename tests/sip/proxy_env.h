@@ -20,6 +20,7 @@
 #include "redis/client.h"
 #include "switchboard/routing/v1/routing.grpc.pb.h"
 #include "tests/support/process.h"
+#include "tests/support/sipp.h"
 #include "tests/support/stack.h"
 
 namespace sb::siptest {
@@ -38,21 +39,7 @@ struct Phone {
   std::string CsvLine() const;
 };
 
-// A SIPp process started from a template; Wait() collects it.
-class Sipp {
- public:
-  Sipp() = default;
-  Sipp(Sipp&&) = default;
-  Sipp& operator=(Sipp&&) = default;
-  ~Sipp();
-  int Wait(absl::Duration timeout = absl::Seconds(60));  // exit code (-1: killed)
-  std::string Messages() const;                          // -trace_msg
-  std::string Errors() const;
-  int port = 0;
-  int pid = 0;
-  std::string base;
-  int exit_code = -2;
-};
+using Sipp = testing::Sipp;  // a SIPp run made from a template
 
 struct UacOptions {
   std::string dialed;

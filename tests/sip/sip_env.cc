@@ -4,9 +4,7 @@
 #include <grpcpp/client_context.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -22,6 +20,7 @@
 #include "core/server.h"
 #include "core/status.h"
 #include "switchboard/profiles/v1/profiles.grpc.pb.h"
+#include "tests/support/sipp.h"
 
 namespace sb::siptest {
 namespace pb = switchboard::profiles::v1;
@@ -190,62 +189,29 @@ std::string ScenarioPath(const std::string& name) {
 }
 
 SippRun RunSipp(const std::string& scenario, const Edge& edge, const SippOptions& o) {
-  static int run = 0;
-  const std::string base = absl::StrCat(SipEnv::Get().run_dir(), "/sipp-", getpid(), "-", ++run);
   std::vector<SipAccount> accounts = o.accounts;
   if (accounts.empty()) accounts.push_back({"nobody", "none", "demo.switchboard.local"});
-  {
-    std::ofstream csv(base + ".csv");
-    csv << "SEQUENTIAL\n";
-    for (const auto& a : accounts) csv << a.CsvLine() << "\n";
-  }
+  std::vector<std::string> csv;
+  for (const auto& a : accounts) csv.push_back(a.CsvLine());
   const int calls = o.calls > 0 ? o.calls : static_cast<int>(accounts.size());
-  std::vector<std::string> argv = {"sipp",
-                                   edge.address(),
-                                   "-sf",
-                                   ScenarioPath(scenario),
-                                   "-inf",
-                                   base + ".csv",
-                                   "-m",
-                                   absl::StrCat(calls),
-                                   "-i",
-                                   o.local_ip,
-                                   "-p",
-                                   absl::StrCat(o.local_port > 0 ? o.local_port : testing::FreePort()),
-                                   "-t",
-                                   o.transport,
-                                   "-timeout",
-                                   "30s",
-                                   "-timeout_error",
-                                   "-trace_err",
-                                   "-error_file",
-                                   base + ".errors",
-                                   "-trace_msg",
-                                   "-message_file",
-                                   base + ".messages",
-                                   "-nostdin"};
+  std::vector<std::string> args = {edge.address(), "-m", absl::StrCat(calls), "-t", o.transport};
   std::map<std::string, std::string> keys = o.keys;
   keys.try_emplace("expires", "3600");
-  for (const auto& [k, v] : keys) {
-    argv.insert(argv.end(), {"-key", k, v});
-  }
-  argv.insert(argv.end(), o.extra_args.begin(), o.extra_args.end());
-  const int pid = testing::SpawnProcess(argv, {}, base + ".out");
+  for (const auto& [k, v] : keys) args.insert(args.end(), {"-key", k, v});
+  args.insert(args.end(), o.extra_args.begin(), o.extra_args.end());
+  testing::Sipp sipp = testing::Sipp::Start({.scenario = ReadFile(ScenarioPath(scenario)),
+                                             .dir = SipEnv::Get().run_dir(),
+                                             .args = std::move(args),
+                                             .csv = absl::StrJoin(csv, "\n"),
+                                             .port = o.local_port,
+                                             .local_ip = o.local_ip,
+                                             .timeout = absl::Seconds(30),
+                                             .await_listening = false});
   SippRun result;
-  int status = 0;
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (absl::Now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      result.errors = "sipp did not finish within 60 s";
-      return result;
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.errors = ReadFile(base + ".errors") + ReadFile(base + ".out");
-  result.messages = ReadFile(base + ".messages");
+  result.exit_code = sipp.Wait(absl::Seconds(60));
+  result.errors = sipp.Errors();
+  if (result.exit_code == -1) result.errors += "\nsipp was killed, or did not finish within 60 s";
+  result.messages = sipp.Messages();
   return result;
 }
 

@@ -7,7 +7,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -37,6 +36,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/json.h"
 #include "tests/support/process.h"
+#include "tests/support/sipp.h"
 #include "tests/support/stack.h"
 
 using sb::testing::HttpClient;
@@ -177,36 +177,17 @@ SippResult RunSipp(const std::string& scenario, const std::map<std::string, std:
                    std::string target = "", const std::vector<std::string>& extra = {}) {
   if (target.empty()) target = TheStack().voicemail_sip();
   static int run = 0;
-  const std::string base = absl::StrCat(RunDir(), "/sipp-", ++run);
+  ++run;
   std::string xml = ReadFile(absl::StrCat(sb::testing::SourceDir(), "/tests/voicemail/scenarios/", scenario));
   for (const auto& [k, v] : values) xml = absl::StrReplaceAll(xml, {{absl::StrCat("@", k, "@"), v}});
-  std::ofstream(base + ".xml") << xml;
-  std::vector<std::string> argv = {"sipp",
-                                   target,
-                                   "-sf",
-                                   base + ".xml",
-                                   "-m",
-                                   "1",
-                                   "-i",
-                                   "127.0.0.1",
-                                   "-p",
-                                   absl::StrCat(sb::testing::FreePort()),
-                                   "-mp",
-                                   absl::StrCat(30000 + (getpid() % 500) * 4 + 2 * run),
-                                   "-timeout",
-                                   "60s",
-                                   "-timeout_error",
-                                   "-trace_err",
-                                   "-error_file",
-                                   base + ".errors",
-                                   "-nostdin"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  const int pid = sb::testing::SpawnProcess(argv, {}, base + ".out");
-  int status = 0;
-  waitpid(pid, &status, 0);
+  std::vector<std::string> args = {target, "-m", "1", "-mp",
+                                   absl::StrCat(30000 + (getpid() % 500) * 4 + 2 * run)};
+  args.insert(args.end(), extra.begin(), extra.end());
+  sb::testing::Sipp sipp = sb::testing::Sipp::Start(
+      {.scenario = xml, .dir = RunDir(), .args = args, .timeout = absl::Seconds(60)});
   SippResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.log = ReadFile(base + ".errors") + ReadFile(base + ".out");
+  r.exit_code = sipp.Wait(absl::Seconds(90));
+  r.log = sipp.Errors();
   return r;
 }
 
@@ -385,99 +366,30 @@ class RtpPeer {
   std::thread thread_;
 };
 
-// A SIPp phone started in the background on `port` (scenarios/callee.xml,
-// `body` being what it does once the INVITE is in); Wait() collects it. Its
-// messages are traced to <base>.messages.
-struct Callee {
-  int pid = 0;
-  int port = 0;
-  std::string base;
-  int Wait() {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-};
+// A SIPp phone started in the background (scenarios/callee.xml, `body`
+// being what it does once the INVITE is in, made of sb::testing::sipp's
+// pieces); Wait() collects it. Its messages are traced to <base>.messages.
+using Callee = sb::testing::Sipp;
 
 Callee StartCallee(const std::string& body) {
-  static int n = 0;
-  Callee c;
-  c.port = sb::testing::FreePort();
-  c.base = absl::StrCat(RunDir(), "/callee-", ++n);
   std::string xml = ReadFile(sb::testing::SourceDir() + "/tests/voicemail/scenarios/callee.xml");
   xml = absl::StrReplaceAll(xml, {{"@BODY@", body}});
-  std::ofstream(c.base + ".xml") << xml;
-  std::vector<std::string> argv = {"sipp",
-                                   "-sf",
-                                   c.base + ".xml",
-                                   "-m",
-                                   "1",
-                                   "-i",
-                                   "127.0.0.1",
-                                   "-p",
-                                   absl::StrCat(c.port),
-                                   "-mp",
-                                   absl::StrCat(sb::testing::FreePort() & ~1),
-                                   "-timeout",
-                                   "60s",
-                                   "-timeout_error",
-                                   "-nostdin",
-                                   "-trace_err",
-                                   "-error_file",
-                                   c.base + ".errors",
-                                   "-trace_msg",
-                                   "-message_file",
-                                   c.base + ".messages"};
-  c.pid = sb::testing::SpawnProcess(argv, {}, c.base + ".out");
-  absl::SleepFor(absl::Milliseconds(300));  // SIPp binds its port
-  return c;
+  return Callee::Start({.scenario = xml,
+                        .dir = RunDir(),
+                        .args = {"-m", "1", "-mp", absl::StrCat(sb::testing::FreePort() & ~1)},
+                        .timeout = absl::Seconds(60)});
 }
 
 // A phone answering in A-law only, its media at `rtp_port` (the test's
 // RtpPeer), until the other side hangs up. `record_route` when the call
 // comes through the edge (its Record-Route goes back in the 200).
 std::string AnswerPcmaTo(int rtp_port, bool record_route = false) {
-  return absl::StrReplaceAll(R"(  <send retrans="500">
-    <![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-@RR@      Contact: <sip:callee@[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=user1 1 1 IN IP4 127.0.0.1
-      s=-
-      c=IN IP4 127.0.0.1
-      t=0 0
-      m=audio @PORT@ RTP/AVP 8 101
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:101 telephone-event/8000
-
-    ]]>
-  </send>
-  <recv request="ACK"/>
-  <recv request="BYE" timeout="60000"/>
-  <send>
-    <![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-)",
-                             {{"@PORT@", absl::StrCat(rtp_port)}, {"@RR@", record_route ? "      [last_Record-Route:]\n" : ""}});
+  namespace sipp = sb::testing::sipp;
+  return sipp::AnswerCall({.record_route = record_route,
+                           .contact = "sip:callee@[local_ip]:[local_port]",
+                           .sdp = sipp::AudioSdp("8 101", absl::StrCat(rtp_port)),
+                           .retransmit = true},
+                          60000);
 }
 
 // Starts from an empty mailbox: everything to DELETED, then purged.

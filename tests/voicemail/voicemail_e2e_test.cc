@@ -352,62 +352,13 @@ TEST_CASE("a call to a mailbox nobody has is refused 404") {
 
 namespace {
 
-constexpr char kAnswer[] = R"(  <send>
-    <![CDATA[
+namespace sipp = sb::testing::sipp;
 
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:callee@[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
+// A phone answering in PCMU with keys, until the voicemail hangs up.
+const std::string kAnswer = sipp::AnswerCall(
+    {.contact = "sip:callee@[local_ip]:[local_port]", .sdp = sipp::AudioSdp("0 101")}, 30000);
 
-      v=0
-      o=user1 1 1 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
-      a=rtpmap:101 telephone-event/8000
-
-    ]]>
-  </send>
-  <recv request="ACK"/>
-  <recv request="BYE" timeout="30000"/>
-  <send>
-    <![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-)";
-
-constexpr char kBusy[] = R"(  <send>
-    <![CDATA[
-
-      SIP/2.0 486 Busy Here
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv request="ACK"/>
-)";
+const std::string kBusy = sipp::Refuse({.status = "486 Busy Here"});
 
 switchboard::voicemail::v1::PlaceCallResponse PlaceCall(switchboard::voicemail::v1::PlaceCallRequest req) {
   auto stub =

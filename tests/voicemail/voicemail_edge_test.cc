@@ -109,33 +109,14 @@ TEST_CASE("a call to a colleague on do-not-disturb reaches voicemail through the
   // Bruno's phone registers and waits for message-summary NOTIFYs.
   const std::string bcsv = SoftphoneCsv(admin, "bruno mwi", "bruno", bruno);
   std::string notifies;
-  for (int i = 0; i < 6; ++i) {
-    notifies += R"(  <recv request="NOTIFY"/>
-  <send>
-    <![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-)";
-  }
+  for (int i = 0; i < 6; ++i) notifies += "  <recv request=\"NOTIFY\"/>\n" + sb::testing::sipp::Send({});
   std::string phone_xml = ReadFile(sb::testing::SourceDir() + "/tests/voicemail/scenarios/mwi_phone.xml");
   phone_xml = absl::StrReplaceAll(phone_xml, {{"@NOTIFIES@", notifies}});
-  const std::string phone_base = RunDir() + "/mwi-phone";
-  std::ofstream(phone_base + ".xml") << phone_xml;
-  const int phone_pid =
-      sb::testing::SpawnProcess({"sipp", edge.address(), "-sf", phone_base + ".xml", "-inf", bcsv, "-m", "1",
-                                 "-i", "127.0.0.1", "-p", absl::StrCat(sb::testing::FreePort()), "-timeout",
-                                 "120s", "-nostdin", "-trace_msg", "-message_file", phone_base + ".messages"},
-                                {}, phone_base + ".out");
-  REQUIRE(WaitFor([&] { return absl::StrContains(ReadFile(phone_base + ".messages"), "SIP/2.0 200 OK"); }));
+  sb::testing::Sipp phone = sb::testing::Sipp::Start({.scenario = phone_xml,
+                                                      .dir = RunDir(),
+                                                      .args = {edge.address(), "-inf", bcsv, "-m", "1"},
+                                                      .timeout = absl::Seconds(120)});
+  REQUIRE(WaitFor([&] { return absl::StrContains(phone.Messages(), "SIP/2.0 200 OK"); }));
 
   static const std::string pound = WriteDtmfPcap("edge-pound", "#");
   SippResult sipp = RunSipp("edge_deposit.xml",
@@ -168,13 +149,13 @@ TEST_CASE("a call to a colleague on do-not-disturb reaches voicemail through the
   CHECK(admin.Get("/v1/messages/" + m["id"].str() + "/content").status == 200);
   CHECK(WaitCounts(bruno, 1, 0));
   // The lamp: a NOTIFY saying 1 new, then, once heard, 0 new 1 old.
-  CHECK(WaitFor([&] { return absl::StrContains(ReadFile(phone_base + ".messages"), "Voice-Message: 1/0"); }));
+  CHECK(WaitFor([&] { return absl::StrContains(phone.Messages(), "Voice-Message: 1/0"); }));
   REQUIRE(admin.Patch("/v1/messages/" + m["id"].str(), R"({"new":false})").status == 200);
-  CHECK(WaitFor([&] { return absl::StrContains(ReadFile(phone_base + ".messages"), "Voice-Message: 0/1"); }));
-  INFO(ReadFile(phone_base + ".messages"));
-  CHECK(absl::StrContains(ReadFile(phone_base + ".messages"), "Messages-Waiting: yes"));
-  kill(phone_pid, SIGTERM);
-  waitpid(phone_pid, nullptr, 0);
+  CHECK(WaitFor([&] { return absl::StrContains(phone.Messages(), "Voice-Message: 0/1"); }));
+  INFO(phone.Messages());
+  CHECK(absl::StrContains(phone.Messages(), "Messages-Waiting: yes"));
+  kill(phone.pid, SIGTERM);
+  phone.Wait();
   // Its binding goes too: later calls to Bruno must not ring a phone that
   // is gone (each gets a 503 at once, a step of its own).
   SippResult unregister =
@@ -361,52 +342,11 @@ TEST_CASE(
   EdgeProcess edge;
 
   // A test phone's 180 (either phone below rings first).
-  const std::string ringing = R"(  <send>
-    <![CDATA[
-
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      [last_Record-Route:]
-      Contact: <sip:phone@[local_ip]:[local_port]>
-      Content-Length: 0
-
-    ]]>
-  </send>
-)";
+  namespace sipp = sb::testing::sipp;
+  const std::string ringing = sipp::Send(
+      {.status = "180 Ringing", .record_route = true, .contact = "sip:phone@[local_ip]:[local_port]"});
   // Bruno's phone rings until the search moves on (CANCEL).
-  Callee bruno_phone = StartCallee(ringing + R"(  <recv request="CANCEL"/>
-  <send>
-    <![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <send>
-    <![CDATA[
-
-      SIP/2.0 487 Request Terminated
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      CSeq: [$invite_cseq_num] INVITE
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv request="ACK"/>
-)");
+  Callee bruno_phone = StartCallee(ringing + sipp::UntilCancelled());
   SippResult bruno_reg =
       RunSipp("register_contact.xml",
               {{"CONTACT", absl::StrCat("<sip:[field0]@[local_ip]:", bruno_phone.port, ">")}, {"EXPIRES", "600"}},
@@ -417,8 +357,7 @@ TEST_CASE(
   // Claire's phone rings (its 180 must stay behind the music), answers
   // after 3 s, and stays until Alice hangs up.
   RtpPeer claire_media;
-  Callee claire = StartCallee(
-      absl::StrCat(ringing, "  <pause milliseconds=\"3000\"/>\n", AnswerPcmaTo(claire_media.port(), true)));
+  Callee claire = StartCallee(absl::StrCat(ringing, sipp::Pause(3000), AnswerPcmaTo(claire_media.port(), true)));
   SippResult reg =
       RunSipp("register_contact.xml",
               {{"CONTACT", absl::StrCat("<sip:[field0]@[local_ip]:", claire.port, ">")}, {"EXPIRES", "600"}},
