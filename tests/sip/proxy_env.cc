@@ -33,12 +33,7 @@ ProxyEnv* g_env = nullptr;  // to stop the children before aborting
   std::abort();
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadFile;
 
 template <typename Stub, typename Req, typename Resp, typename Fn>
 absl::Status Call(Stub* stub, Fn fn, const Req& req, Resp* resp) {

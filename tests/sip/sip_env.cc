@@ -31,12 +31,7 @@ namespace {
   std::abort();
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadFile;
 
 template <typename Req, typename Resp, typename Fn>
 absl::Status Call(const std::string& addr, Fn fn, const Req& req, Resp* resp) {

@@ -116,11 +116,15 @@ void Process::Restart() {
   pid_ = SpawnProcess(argv_, env_, log_path_);
 }
 
-std::string Process::LogTail(int max_bytes) const {
-  std::ifstream in(log_path_);
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
-  std::string s = ss.str();
+  return ss.str();
+}
+
+std::string Process::LogTail(int max_bytes) const {
+  std::string s = ReadFile(log_path_);
   if (static_cast<int>(s.size()) > max_bytes) s = s.substr(s.size() - max_bytes);
   return s;
 }

@@ -15,6 +15,8 @@ namespace sb::testing {
 int SpawnProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                  const std::string& log_path = "");
 bool WaitForTcp(const std::string& host, int port, absl::Duration timeout);
+// A whole file (a log, SIPp's traces), "" when there is none.
+std::string ReadFile(const std::string& path);
 
 class Process {
  public:

@@ -18,13 +18,6 @@
 namespace sb::testing {
 namespace {
 
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void WriteText(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 // Whether something listens on UDP `port` (SIPp binds a moment after it starts).
@@ -117,8 +110,8 @@ int Sipp::Wait(absl::Duration timeout) {
   return exit_code;
 }
 
-std::string Sipp::Messages() const { return ReadText(base + ".messages"); }
-std::string Sipp::Errors() const { return ReadText(base + ".errors") + ReadText(base + ".out"); }
+std::string Sipp::Messages() const { return ReadFile(base + ".messages"); }
+std::string Sipp::Errors() const { return ReadFile(base + ".errors") + ReadFile(base + ".out"); }
 
 namespace sipp {
 

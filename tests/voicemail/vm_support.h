@@ -42,6 +42,7 @@
 using sb::testing::HttpClient;
 using sb::testing::HttpResult;
 using sb::testing::Json;
+using sb::testing::ReadFile;
 
 namespace {
 
@@ -76,13 +77,6 @@ Who AliceIds() {
   HttpClient http = Alice();
   Json me = Json::Parse(http.Get("/v1/users/me").body);
   return {me["id"].str(), me["tenant_id"].str()};
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::string RunDir() {
