@@ -3,13 +3,12 @@
 //
 //   SB_ASSIGN_OR_RETURN(auto pool, sb::pg::Pool::Create({.url = pg_url, .size = 8}));
 //   SB_RETURN_IF_ERROR(pool->Prepare("get_user", "SELECT name FROM profiles.users WHERE id = $1"));
-//   std::string name;
-//   absl::Status st = pool->Read([&](pqxx::work& txn) -> absl::Status {
-//     pqxx::result r = txn.exec_prepared("get_user", id);
-//     if (r.empty()) return absl::NotFoundError("no such user");
-//     name = r[0][0].as<std::string>();
-//     return absl::OkStatus();
-//   });
+//   absl::StatusOr<std::string> name =
+//       pool->ReadValue([&](pqxx::work& txn) -> absl::StatusOr<std::string> {
+//         pqxx::result r = txn.exec_prepared("get_user", id);
+//         if (r.empty()) return absl::NotFoundError("no such user");
+//         return r[0][0].as<std::string>();
+//       });
 //
 // Threading: every method may be called from any thread. A connection is
 // leased to one call at a time; the callback runs on the calling thread and
@@ -32,8 +31,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -66,6 +67,32 @@ struct PoolStats {
   int64_t connections_dropped = 0;  // discarded because they were broken
 };
 
+namespace internal {
+
+// The T of the absl::StatusOr<T> that a TransactValue / ReadValue callback
+// returns; any other return type does not compile.
+template <typename R>
+struct StatusOrValue;
+template <typename T>
+struct StatusOrValue<absl::StatusOr<T>> {
+  using type = T;
+};
+template <typename Fn>
+using ValueOf = typename StatusOrValue<std::invoke_result_t<Fn&, pqxx::work&>>::type;
+
+// A transaction callback that runs `fn` and keeps its value in `out`.
+template <typename Fn, typename T>
+std::function<absl::Status(pqxx::work&)> KeepValue(Fn& fn, std::optional<T>& out) {
+  return [&fn, &out](pqxx::work& txn) -> absl::Status {
+    absl::StatusOr<T> value = fn(txn);
+    if (!value.ok()) return value.status();
+    out = *std::move(value);
+    return absl::OkStatus();
+  };
+}
+
+}  // namespace internal
+
 class Pool {
  public:
   using TransactionFn = std::function<absl::Status(pqxx::work&)>;
@@ -96,6 +123,26 @@ class Pool {
   // written, a connection lost at any point before commit is replaced and
   // the callback retried once.
   absl::Status Read(TransactionFn fn);
+
+  // Transact and Read for a callback that computes one value,
+  // (pqxx::work&) -> absl::StatusOr<T>, returned once committed: the caller
+  // needs no variable outside the callback to carry it out. A retried
+  // callback's value replaces the earlier run's, and T needs no default
+  // constructor.
+  template <typename Fn, typename T = internal::ValueOf<Fn>>
+  absl::StatusOr<T> TransactValue(Fn&& fn, Isolation isolation = Isolation::kReadCommitted) {
+    std::optional<T> out;
+    absl::Status st = Transact(internal::KeepValue(fn, out), isolation);
+    if (!st.ok()) return st;
+    return *std::move(out);
+  }
+  template <typename Fn, typename T = internal::ValueOf<Fn>>
+  absl::StatusOr<T> ReadValue(Fn&& fn) {
+    std::optional<T> out;
+    absl::Status st = Read(internal::KeepValue(fn, out));
+    if (!st.ok()) return st;
+    return *std::move(out);
+  }
 
   // One read-only statement outside an explicit transaction: a single
   // statement already sees one consistent snapshot, and skipping BEGIN /

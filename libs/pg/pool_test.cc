@@ -110,6 +110,60 @@ TEST_CASE("Transact commits on OK and rolls back otherwise", "[pg][pool]") {
   CHECK(CountRows(*pool, table) == 1);
 }
 
+TEST_CASE("TransactValue and ReadValue return the callback's value or its error", "[pg][pool]") {
+  auto pool = MakePool();
+  const std::string table = "v_" + UniqueToken();
+  AdminExec("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)");
+
+  // A value computed by a transaction that wrote comes back, and the write is committed.
+  absl::StatusOr<std::string> inserted =
+      pool->TransactValue([&](pqxx::work& txn) -> absl::StatusOr<std::string> {
+        return txn.exec_params1("INSERT INTO " + table + " VALUES ($1, $2) RETURNING v", 1, "one")[0]
+            .as<std::string>();
+      });
+  REQUIRE(inserted.ok());
+  CHECK(*inserted == "one");
+  CHECK(CountRows(*pool, table, "id = 1") == 1);
+
+  absl::StatusOr<int64_t> count = pool->ReadValue([&](pqxx::work& txn) -> absl::StatusOr<int64_t> {
+    return txn.exec1("SELECT count(*) FROM " + table)[0].as<int64_t>();
+  });
+  REQUIRE(count.ok());
+  CHECK(*count == 1);
+
+  // An error from the callback comes back as is, and what it wrote before is rolled back.
+  absl::StatusOr<std::string> refused = pool->TransactValue(
+      [&](pqxx::work& txn) -> absl::StatusOr<std::string> {
+        txn.exec_params0("INSERT INTO " + table + " VALUES ($1, $2)", 2, "two");
+        return absl::NotFoundError("caller changed its mind");
+      },
+      Isolation::kSerializable);
+  CHECK(refused.status().code() == absl::StatusCode::kNotFound);
+  CHECK(refused.status().message() == "caller changed its mind");
+  CHECK(CountRows(*pool, table, "id = 2") == 0);
+
+  absl::StatusOr<std::string> missing = pool->ReadValue([&](pqxx::work& txn) -> absl::StatusOr<std::string> {
+    pqxx::result r = txn.exec_params("SELECT v FROM " + table + " WHERE id = $1", 42);
+    if (r.empty()) return absl::NotFoundError("no row 42");
+    return r[0][0].as<std::string>();
+  });
+  CHECK(missing.status().code() == absl::StatusCode::kNotFound);
+  CHECK(missing.status().message() == "no row 42");
+
+  // After retries, the value returned is the one of the run that committed.
+  int runs = 0;
+  absl::StatusOr<std::vector<int>> retried =
+      pool->TransactValue([&](pqxx::work& txn) -> absl::StatusOr<std::vector<int>> {
+        std::vector<int> seen = {++runs};
+        txn.exec("SELECT 1");
+        if (runs < 3) throw pqxx::deadlock_detected("simulated 40P01");
+        return seen;
+      });
+  REQUIRE(retried.ok());
+  CHECK(runs == 3);
+  CHECK(*retried == std::vector<int>{3});
+}
+
 TEST_CASE("constraint violations map to canonical codes", "[pg][pool]") {
   auto pool = MakePool();
   const std::string parent = "parent_" + UniqueToken();

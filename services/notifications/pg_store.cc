@@ -132,9 +132,8 @@ std::string After(const char* time_column, int n) {
 
 absl::StatusOr<int> PgStore::InsertPlan(const std::vector<NewDelivery>& deliveries,
                                         const std::optional<NewCallOut>& callout) {
-  int inserted = 0;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
-    inserted = 0;
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<int> {
+    int inserted = 0;
     for (const auto& d : deliveries) {
       auto r = w.exec_params(
           absl::StrCat("INSERT INTO deliveries (event_id, event_type, tenant_id, user_id, channel, "
@@ -156,15 +155,13 @@ absl::StatusOr<int> PgStore::InsertPlan(const std::vector<NewDelivery>& deliveri
           callout->event_id, callout->tenant_id, callout->user_id, callout->message_id, callout->urgent,
           callout->calls, ToMicros(callout->first_at));
     }
-    return absl::OkStatus();
-  }));
-  return inserted;
+    return inserted;
+  });
 }
 
 absl::StatusOr<std::vector<DeliveryRow>> PgStore::ClaimDue(int limit, absl::Duration lease) {
-  std::vector<DeliveryRow> out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
-    out.clear();
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<DeliveryRow>> {
+    std::vector<DeliveryRow> out;
     RelaxedCommit(w);
     auto r = w.exec_params(
         absl::StrCat(
@@ -176,9 +173,8 @@ absl::StatusOr<std::vector<DeliveryRow>> PgStore::ClaimDue(int limit, absl::Dura
             DeliveryCols()),
         limit, absl::ToInt64Microseconds(lease));
     for (const auto& row : r) out.push_back(ReadDelivery(row));
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::Status PgStore::MarkAccepted(int64_t id) {
@@ -254,9 +250,9 @@ absl::Status PgStore::MarkAfterAcceptDone(const std::string& event_id) {
 }
 
 absl::StatusOr<int> PgStore::Purge(absl::Duration age) {
-  int n = 0;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<int> {
     const int64_t us = absl::ToInt64Microseconds(age);
+    int n = 0;
     n = w.exec_params(
              "DELETE FROM deliveries WHERE state = 'accepted' AND (after_accept = '' OR after_accept_done) "
              "AND accepted_at < now() - $1::bigint * interval '1 microsecond'",
@@ -268,9 +264,8 @@ absl::StatusOr<int> PgStore::Purge(absl::Duration age) {
               us)
              .affected_rows();
     n += w.exec("DELETE FROM action_links_used WHERE expires_at < now()").affected_rows();
-    return absl::OkStatus();
-  }));
-  return n;
+    return n;
+  });
 }
 
 absl::StatusOr<std::vector<DeliveryRow>> PgStore::ListFailed(const PageCursor& after, int limit) {
@@ -437,9 +432,8 @@ absl::Status PgStore::DeleteReminder(const std::string& user_id, const std::stri
 }
 
 absl::StatusOr<std::vector<ReminderRow>> PgStore::ClaimDueReminders(int limit, absl::Duration lease) {
-  std::vector<ReminderRow> out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
-    out.clear();
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<ReminderRow>> {
+    std::vector<ReminderRow> out;
     auto r = w.exec_params(
         absl::StrCat("UPDATE reminders SET lease_until = now() + $2::bigint * interval '1 microsecond' "
                      "WHERE id IN (SELECT id FROM reminders WHERE next_run_at <= now() "
@@ -448,9 +442,8 @@ absl::StatusOr<std::vector<ReminderRow>> PgStore::ClaimDueReminders(int limit, a
                      ReminderCols()),
         limit, absl::ToInt64Microseconds(lease));
     for (const auto& row : r) out.push_back(ReadReminder(row));
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::Status PgStore::FinishReminder(const std::string& id, std::optional<absl::Time> next,
@@ -471,9 +464,8 @@ absl::Status PgStore::FinishReminder(const std::string& id, std::optional<absl::
 }
 
 absl::StatusOr<std::vector<CallOutRow>> PgStore::ClaimDueCallOuts(int limit, absl::Duration lease) {
-  std::vector<CallOutRow> out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
-    out.clear();
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<CallOutRow>> {
+    std::vector<CallOutRow> out;
     auto r = w.exec_params(
         "UPDATE callouts SET lease_until = now() + $2::bigint * interval '1 microsecond' "
         "WHERE id IN (SELECT id FROM callouts WHERE next_run_at <= now() "
@@ -492,9 +484,8 @@ absl::StatusOr<std::vector<CallOutRow>> PgStore::ClaimDueCallOuts(int limit, abs
       c.calls_left = row[6].as<int>();
       out.push_back(std::move(c));
     }
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::Status PgStore::FinishCallOut(int64_t id, std::optional<absl::Time> next, int calls_left,
@@ -520,22 +511,18 @@ absl::StatusOr<std::optional<UsedLink>> PgStore::ClaimLink(const std::string& to
                                                            const std::string& tenant_id,
                                                            const std::string& user_id,
                                                            absl::Time expires_at) {
-  std::optional<UsedLink> out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
-    out.reset();
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<std::optional<UsedLink>> {
     auto ins = w.exec_params(absl::StrCat("INSERT INTO action_links_used (token_sha256, action, tenant_id, "
                                           "user_id, expires_at) VALUES ($1, $2, $3, $4, ",
                                           TsParam(5), ") ON CONFLICT (token_sha256) DO NOTHING"),
                              token_sha256, action, tenant_id, user_id, ToMicros(expires_at));
-    if (ins.affected_rows() == 1) return absl::OkStatus();
+    if (ins.affected_rows() == 1) return std::nullopt;
     auto r = w.exec_params(absl::StrCat("SELECT action, affected, ", Micros("done_at"),
                                         " FROM action_links_used WHERE token_sha256 = $1"),
                            token_sha256);
     if (r.empty()) return absl::AbortedError("action link: claimed and released concurrently; try again");
-    out = UsedLink{r[0][0].as<std::string>(), r[0][1].as<int>(), FromMicros(r[0][2])};
-    return absl::OkStatus();
-  }));
-  return out;
+    return UsedLink{r[0][0].as<std::string>(), r[0][1].as<int>(), FromMicros(r[0][2])};
+  });
 }
 
 absl::Status PgStore::FinishLink(const std::string& token_sha256, int affected, absl::Time done_at) {
@@ -567,16 +554,13 @@ absl::Status PgStore::ReleaseLink(const std::string& token_sha256) {
 }
 
 absl::StatusOr<int> PgStore::StopCallOuts(const std::string& user_id, const std::string& message_id) {
-  int n = 0;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
-    n = w.exec_params(
-             "UPDATE callouts SET next_run_at = NULL, last_result = 'STOPPED' "
-             "WHERE user_id = $1 AND ($2 = '' OR message_id = $2) AND next_run_at IS NOT NULL",
-             user_id, message_id)
-            .affected_rows();
-    return absl::OkStatus();
-  }));
-  return n;
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<int> {
+    auto r = w.exec_params(
+        "UPDATE callouts SET next_run_at = NULL, last_result = 'STOPPED' "
+        "WHERE user_id = $1 AND ($2 = '' OR message_id = $2) AND next_run_at IS NOT NULL",
+        user_id, message_id);
+    return r.affected_rows();
+  });
 }
 
 }  // namespace sb::notifications

@@ -380,8 +380,7 @@ absl::StatusOr<pb::Contact> LoadContact(pqxx::work& w, const std::string& id) {
 // ------------------------------------------------------------------ tenants
 
 absl::StatusOr<pb::Tenant> PgStore::InsertTenant(const pb::Tenant& t, const Events& events) {
-  pb::Tenant out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<pb::Tenant> {
     auto r = w.exec_params(
         absl::StrCat("INSERT INTO tenants (name, country, timezone, sip_domain, max_concurrent_calls, "
                      "offered_licences) VALUES ($1, $2, $3, $4, $5, string_to_array($6, E'\\x1f')) "
@@ -389,43 +388,37 @@ absl::StatusOr<pb::Tenant> PgStore::InsertTenant(const pb::Tenant& t, const Even
                      kTenantCols),
         t.name(), t.country(), t.timezone(), t.sip_domain(), t.max_concurrent_calls(),
         JoinList(t.offered_licences()));
-    out = TenantFrom(r[0]);
+    pb::Tenant out = TenantFrom(r[0]);
     Events with_id = events;
     for (auto& e : with_id) e.tenant_id = out.id();
     WriteEvents(w, with_id);
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<pb::Tenant> PgStore::GetTenant(const std::string& id) {
   if (!IsUuid(id)) return NotFound("tenant");
-  pb::Tenant out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<pb::Tenant> {
     auto r = w.exec_params(absl::StrCat("SELECT ", kTenantCols, " FROM tenants WHERE id = $1"), id);
     if (r.empty()) return NotFound("tenant");
-    out = TenantFrom(r[0]);
-    return absl::OkStatus();
-  }));
-  return out;
+    return TenantFrom(r[0]);
+  });
 }
 
 absl::StatusOr<std::vector<pb::Tenant>> PgStore::ListTenants(const Page& page) {
-  std::vector<pb::Tenant> out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<pb::Tenant>> {
+    std::vector<pb::Tenant> out;
     auto r = w.exec_params(absl::StrCat("SELECT ", kTenantCols,
                                         " FROM tenants WHERE id::text > $1 ORDER BY id::text LIMIT $2"),
                            page.after_id, page.limit);
     for (const auto& row : r) out.push_back(TenantFrom(row));
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<pb::Tenant> PgStore::UpdateTenant(const pb::Tenant& t, const Events& events) {
   if (!IsUuid(t.id())) return NotFound("tenant");
-  pb::Tenant out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<pb::Tenant> {
     auto r = w.exec_params(
         absl::StrCat("UPDATE tenants SET name = $2, country = $3, timezone = $4, sip_domain = $5, "
                      "max_concurrent_calls = $6, offered_licences = string_to_array($7, E'\\x1f'), "
@@ -434,11 +427,9 @@ absl::StatusOr<pb::Tenant> PgStore::UpdateTenant(const pb::Tenant& t, const Even
         t.id(), t.name(), t.country(), t.timezone(), t.sip_domain(), t.max_concurrent_calls(),
         JoinList(t.offered_licences()));
     if (r.empty()) return NotFound("tenant");
-    out = TenantFrom(r[0]);
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return TenantFrom(r[0]);
+  });
 }
 
 absl::Status PgStore::DeleteTenant(const std::string& id, const Events& events) {
@@ -455,8 +446,7 @@ absl::Status PgStore::DeleteTenant(const std::string& id, const Events& events) 
 absl::StatusOr<pb::User> PgStore::InsertUser(const pb::User& u, const std::string& password_hash,
                                              const std::optional<pb::Line>& primary_line,
                                              const Events& events) {
-  pb::User out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<pb::User> {
     auto r = w.exec_params(
         "INSERT INTO users (tenant_id, role, first_name, last_name, email, security_email, "
         "security_email_confirmed, language, timezone, department, title, user_code, outgoing_cli, "
@@ -487,10 +477,8 @@ absl::StatusOr<pb::User> PgStore::InsertUser(const pb::User& u, const std::strin
       }
     }
     WriteEvents(w, with_id);
-    SB_ASSIGN_OR_RETURN(out, LoadUser(w, id));
-    return absl::OkStatus();
-  }));
-  return out;
+    return LoadUser(w, id);
+  });
 }
 
 PgStore::PgStore(pg::Pool* pool) : pool_(pool) {
@@ -515,8 +503,8 @@ absl::StatusOr<pb::User> PgStore::GetUser(const std::string& id) {
 
 absl::StatusOr<std::vector<pb::User>> PgStore::ListUsers(const std::string& tenant_id, const Page& page) {
   if (!tenant_id.empty() && !IsUuid(tenant_id)) return NotFound("tenant");
-  std::vector<pb::User> out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<pb::User>> {
+    std::vector<pb::User> out;
     auto r = w.exec_params(
         absl::StrCat("SELECT ", kUserCols, kUserFrom,
                      " WHERE ($1 = '' OR u.tenant_id::text = $1) AND u.id::text > $2 "
@@ -528,15 +516,13 @@ absl::StatusOr<std::vector<pb::User>> PgStore::ListUsers(const std::string& tena
       AttachLines(&user, std::move(lines));
       out.push_back(std::move(user));
     }
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<pb::User> PgStore::UpdateUser(const pb::User& u, const Events& events) {
   if (!IsUuid(u.id())) return NotFound("user");
-  pb::User out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<pb::User> {
     auto r = w.exec_params(
         "UPDATE users SET role = $2, first_name = $3, last_name = $4, email = $5, security_email = $6, "
         "security_email_confirmed = $7, language = $8, timezone = $9, department = $10, title = $11, "
@@ -549,10 +535,8 @@ absl::StatusOr<pb::User> PgStore::UpdateUser(const pb::User& u, const Events& ev
         JoinHours(u.working_hours()), JoinList(u.licences()));
     SB_RETURN_IF_ERROR(RequireOne(r, "user"));
     WriteEvents(w, events);
-    SB_ASSIGN_OR_RETURN(out, LoadUser(w, u.id()));
-    return absl::OkStatus();
-  }));
-  return out;
+    return LoadUser(w, u.id());
+  });
 }
 
 absl::Status PgStore::DeleteUser(const std::string& id, const Events& events) {
@@ -567,8 +551,8 @@ absl::Status PgStore::DeleteUser(const std::string& id, const Events& events) {
 }
 
 absl::StatusOr<LoginRecord> PgStore::FindLogin(const std::string& email, const std::string& number_e164) {
-  LoginRecord out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<LoginRecord> {
+    LoginRecord out;
     pqxx::result r;
     if (!email.empty()) {
       r = w.exec_params(absl::StrCat("SELECT ", kUserCols, ", u.password_hash", kUserFrom,
@@ -584,9 +568,8 @@ absl::StatusOr<LoginRecord> PgStore::FindLogin(const std::string& email, const s
     out.password_hash = Str(r[0][21]);
     SB_ASSIGN_OR_RETURN(auto lines, LinesOfUser(w, out.user.id()));
     AttachLines(&out.user, std::move(lines));
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::Status PgStore::RecordSignIn(const std::string& user_id, absl::Time at) {
@@ -599,17 +582,16 @@ absl::Status PgStore::RecordSignIn(const std::string& user_id, absl::Time at) {
 
 absl::StatusOr<UserSecrets> PgStore::GetSecrets(const std::string& user_id) {
   if (!IsUuid(user_id)) return NotFound("user");
-  UserSecrets out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<UserSecrets> {
+    UserSecrets out;
     auto r = w.exec_params(
         "SELECT password_hash, voicemail_pin_hash, call_pin_hash FROM users WHERE id = $1", user_id);
     if (r.empty()) return NotFound("user");
     out.password_hash = Str(r[0][0]);
     out.voicemail_pin_hash = Str(r[0][1]);
     out.call_pin_hash = Str(r[0][2]);
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::Status PgStore::SetSecret(const std::string& user_id, SecretKind kind, const std::string& hash,
@@ -645,17 +627,16 @@ absl::Status PgStore::SetPhoto(const std::string& user_id, const std::string& co
 
 absl::StatusOr<pb::Photo> PgStore::GetPhoto(const std::string& user_id) {
   if (!IsUuid(user_id)) return NotFound("photo");
-  pb::Photo out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<pb::Photo> {
+    pb::Photo out;
     auto r = w.exec_params("SELECT photo_content_type, photo FROM users WHERE id = $1 AND photo IS NOT NULL",
                            user_id);
     if (r.empty()) return NotFound("photo");
     out.set_content_type(Str(r[0][0]));
     pqxx::binarystring bytes(r[0][1]);
     out.set_data(bytes.str());
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 // ------------------------------------------------------------------ tokens
@@ -680,8 +661,8 @@ absl::Status PgStore::InsertToken(const std::string& token_hash, const std::stri
 
 absl::StatusOr<Store::ConsumedToken> PgStore::ConsumeToken(const std::string& token_hash,
                                                            const std::string& purpose, absl::Time now) {
-  ConsumedToken out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<ConsumedToken> {
+    ConsumedToken out;
     auto r = w.exec_params(
         "UPDATE tokens SET used_at = now() WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL "
         "AND expires_at > to_timestamp($3::double precision) RETURNING user_id::text, value",
@@ -689,15 +670,14 @@ absl::StatusOr<Store::ConsumedToken> PgStore::ConsumeToken(const std::string& to
     if (r.empty()) return absl::NotFoundError("this link is invalid, already used or expired");
     out.user_id = Str(r[0][0]);
     out.value = Str(r[0][1]);
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<Store::ConsumedToken> PgStore::FindToken(const std::string& token_hash,
                                                         const std::string& purpose, absl::Time now) {
-  ConsumedToken out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<ConsumedToken> {
+    ConsumedToken out;
     auto r = w.exec_params(
         "SELECT user_id::text, value FROM tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL "
         "AND expires_at > to_timestamp($3::double precision)",
@@ -705,16 +685,14 @@ absl::StatusOr<Store::ConsumedToken> PgStore::FindToken(const std::string& token
     if (r.empty()) return absl::NotFoundError("this link is invalid, already used or expired");
     out.user_id = Str(r[0][0]);
     out.value = Str(r[0][1]);
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 // ------------------------------------------------------------------ lines
 
 absl::StatusOr<pb::Line> PgStore::InsertLine(const pb::Line& l, const Events& events) {
-  pb::Line out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<pb::Line> {
     auto r = w.exec_params(
         absl::StrCat("INSERT INTO lines (tenant_id, user_id, number_e164, number, extension, kind, label, "
                      "is_primary) VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, "
@@ -723,44 +701,37 @@ absl::StatusOr<pb::Line> PgStore::InsertLine(const pb::Line& l, const Events& ev
                      kLineCols),
         l.tenant_id(), NullIfEmpty(l.user_id()), NullIfEmpty(l.number_e164()), NullIfEmpty(l.number()),
         NullIfEmpty(l.extension()), pb::LineKind_Name(l.kind()), l.label());
-    out = LineFrom(r[0]);
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return LineFrom(r[0]);
+  });
 }
 
 absl::StatusOr<pb::Line> PgStore::GetLine(const std::string& id) {
   if (!IsUuid(id)) return NotFound("line");
-  pb::Line out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<pb::Line> {
     auto r = w.exec_params(absl::StrCat("SELECT ", kLineCols, " FROM lines WHERE id = $1"), id);
     if (r.empty()) return NotFound("line");
-    out = LineFrom(r[0]);
-    return absl::OkStatus();
-  }));
-  return out;
+    return LineFrom(r[0]);
+  });
 }
 
 absl::StatusOr<std::vector<pb::Line>> PgStore::ListLines(const std::string& tenant_id,
                                                          const std::string& user_id, const Page& page) {
-  std::vector<pb::Line> out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<pb::Line>> {
+    std::vector<pb::Line> out;
     auto r = w.exec_params(
         absl::StrCat("SELECT ", kLineCols,
                      " FROM lines WHERE ($1 = '' OR tenant_id::text = $1) AND ($2 = '' OR user_id::text = $2) "
                      "AND id::text > $3 ORDER BY id::text LIMIT $4"),
         tenant_id, user_id, page.after_id, page.limit);
     for (const auto& row : r) out.push_back(LineFrom(row));
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<pb::Line> PgStore::UpdateLine(const pb::Line& l, const Events& events) {
   if (!IsUuid(l.id())) return NotFound("line");
-  pb::Line out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<pb::Line> {
     auto r = w.exec_params(
         absl::StrCat("UPDATE lines SET user_id = $2::uuid, number_e164 = $3, number = $4, extension = $5, "
                      "kind = $6, label = $7 WHERE id = $1 RETURNING ",
@@ -768,11 +739,9 @@ absl::StatusOr<pb::Line> PgStore::UpdateLine(const pb::Line& l, const Events& ev
         l.id(), NullIfEmpty(l.user_id()), NullIfEmpty(l.number_e164()), NullIfEmpty(l.number()),
         NullIfEmpty(l.extension()), pb::LineKind_Name(l.kind()), l.label());
     if (r.empty()) return NotFound("line");
-    out = LineFrom(r[0]);
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return LineFrom(r[0]);
+  });
 }
 
 absl::Status PgStore::DeleteLine(const std::string& id, const Events& events) {
@@ -787,36 +756,29 @@ absl::Status PgStore::DeleteLine(const std::string& id, const Events& events) {
 absl::StatusOr<pb::Line> PgStore::FindLineByExtension(const std::string& tenant_id,
                                                       const std::string& extension) {
   if (!IsUuid(tenant_id)) return NotFound("line");
-  pb::Line out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<pb::Line> {
     auto r = w.exec_params(
         absl::StrCat("SELECT ", kLineCols, " FROM lines WHERE tenant_id = $1 AND extension = $2"), tenant_id,
         extension);
     if (r.empty()) return NotFound("line");
-    out = LineFrom(r[0]);
-    return absl::OkStatus();
-  }));
-  return out;
+    return LineFrom(r[0]);
+  });
 }
 
 absl::StatusOr<pb::Line> PgStore::FindLineByNumber(const std::string& number_e164) {
-  pb::Line out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<pb::Line> {
     auto r = w.exec_params(absl::StrCat("SELECT ", kLineCols, " FROM lines WHERE number_e164 = $1"),
                            number_e164);
     if (r.empty()) return NotFound("line");
-    out = LineFrom(r[0]);
-    return absl::OkStatus();
-  }));
-  return out;
+    return LineFrom(r[0]);
+  });
 }
 
 // ------------------------------------------------------------------ devices
 
 absl::StatusOr<pb::Device> PgStore::InsertDevice(const pb::Device& d, const std::string& ha1_md5,
                                                  const std::string& ha1_sha256, const Events& events) {
-  pb::Device out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<pb::Device> {
     auto r = w.exec_params(
         "INSERT INTO devices (tenant_id, user_id, kind, name, mac, model, sip_username, ha1_md5, ha1_sha256, "
         "line_keys) VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8, $9, to_jsonb($10::text)) RETURNING id::text",
@@ -824,55 +786,46 @@ absl::StatusOr<pb::Device> PgStore::InsertDevice(const pb::Device& d, const std:
         d.model(), d.sip_username(), ha1_md5, ha1_sha256, JoinKeys(d.line_keys()));
     std::string id = Str(r[0][0]);
     auto back = w.exec_params(absl::StrCat("SELECT ", kDeviceCols, kDeviceFrom, " WHERE d.id = $1"), id);
-    out = DeviceFrom(back[0]);
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return DeviceFrom(back[0]);
+  });
 }
 
 absl::StatusOr<pb::Device> PgStore::GetDevice(const std::string& id) {
   if (!IsUuid(id)) return NotFound("device");
-  pb::Device out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<pb::Device> {
     auto r = w.exec_params(absl::StrCat("SELECT ", kDeviceCols, kDeviceFrom, " WHERE d.id = $1"), id);
     if (r.empty()) return NotFound("device");
-    out = DeviceFrom(r[0]);
-    return absl::OkStatus();
-  }));
-  return out;
+    return DeviceFrom(r[0]);
+  });
 }
 
 absl::StatusOr<std::vector<pb::Device>> PgStore::ListDevices(const std::string& tenant_id,
                                                              const std::string& user_id, const Page& page) {
-  std::vector<pb::Device> out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<pb::Device>> {
+    std::vector<pb::Device> out;
     auto r = w.exec_params(
         absl::StrCat("SELECT ", kDeviceCols, kDeviceFrom,
                      " WHERE ($1 = '' OR d.tenant_id::text = $1) AND ($2 = '' OR d.user_id::text = $2) "
                      "AND d.id::text > $3 ORDER BY d.id::text LIMIT $4"),
         tenant_id, user_id, page.after_id, page.limit);
     for (const auto& row : r) out.push_back(DeviceFrom(row));
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<pb::Device> PgStore::UpdateDevice(const pb::Device& d, const Events& events) {
   if (!IsUuid(d.id())) return NotFound("device");
-  pb::Device out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<pb::Device> {
     auto r = w.exec_params(
         "UPDATE devices SET name = $2, mac = $3, model = $4, line_keys = to_jsonb($5::text), "
         "user_id = $6::uuid WHERE id = $1",
         d.id(), d.name(), NullIfEmpty(d.mac()), d.model(), JoinKeys(d.line_keys()), NullIfEmpty(d.user_id()));
     SB_RETURN_IF_ERROR(RequireOne(r, "device"));
     auto back = w.exec_params(absl::StrCat("SELECT ", kDeviceCols, kDeviceFrom, " WHERE d.id = $1"), d.id());
-    out = DeviceFrom(back[0]);
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return DeviceFrom(back[0]);
+  });
 }
 
 absl::Status PgStore::SetDeviceHa1(const std::string& id, const std::string& ha1_md5,
@@ -897,25 +850,23 @@ absl::Status PgStore::DeleteDevice(const std::string& id, const Events& events) 
 }
 
 absl::StatusOr<DeviceSecrets> PgStore::FindDeviceBySipUsername(const std::string& sip_username) {
-  DeviceSecrets out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<DeviceSecrets> {
+    DeviceSecrets out;
     auto r = w.exec_params(absl::StrCat("SELECT ", kDeviceCols, kDeviceFrom, " WHERE d.sip_username = $1"),
                            sip_username);
     if (r.empty()) return NotFound("device");
     out.device = DeviceFrom(r[0]);
     out.ha1_md5 = Str(r[0][11]);
     out.ha1_sha256 = Str(r[0][12]);
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 // ------------------------------------------------------------------ contacts
 
 absl::StatusOr<pb::Contact> PgStore::InsertContact(const std::string& tenant_id, const pb::Contact& c,
                                                    const Events& events) {
-  pb::Contact out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<pb::Contact> {
     auto r = w.exec_params(
         "INSERT INTO contacts (tenant_id, user_id, first_name, last_name, body) "
         "VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING id::text",
@@ -924,20 +875,13 @@ absl::StatusOr<pb::Contact> PgStore::InsertContact(const std::string& tenant_id,
     saved.set_id(Str(r[0][0]));
     WriteContactNumbers(w, saved);
     WriteEvents(w, events);
-    SB_ASSIGN_OR_RETURN(out, LoadContact(w, saved.id()));
-    return absl::OkStatus();
-  }));
-  return out;
+    return LoadContact(w, saved.id());
+  });
 }
 
 absl::StatusOr<pb::Contact> PgStore::GetContact(const std::string& id) {
   if (!IsUuid(id)) return NotFound("contact");
-  pb::Contact out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
-    SB_ASSIGN_OR_RETURN(out, LoadContact(w, id));
-    return absl::OkStatus();
-  }));
-  return out;
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<pb::Contact> { return LoadContact(w, id); });
 }
 
 absl::StatusOr<std::vector<pb::Contact>> PgStore::ListContacts(const std::string& user_id,
@@ -946,8 +890,8 @@ absl::StatusOr<std::vector<pb::Contact>> PgStore::ListContacts(const std::string
                                                                const Page& page) {
   if (!IsUuid(user_id)) return NotFound("user");
   if (!group_id.empty() && !IsUuid(group_id)) return NotFound("contact group");
-  std::vector<pb::Contact> out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<pb::Contact>> {
+    std::vector<pb::Contact> out;
     // A group lists its own members and those of its subgroups, at any depth.
     auto r = w.exec_params(
         absl::StrCat(
@@ -965,15 +909,13 @@ absl::StatusOr<std::vector<pb::Contact>> PgStore::ListContacts(const std::string
       SB_ASSIGN_OR_RETURN(auto c, ContactFrom(row));
       out.push_back(std::move(c));
     }
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<pb::Contact> PgStore::UpdateContact(const pb::Contact& c, const Events& events) {
   if (!IsUuid(c.id())) return NotFound("contact");
-  pb::Contact out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<pb::Contact> {
     auto r = w.exec_params(
         "UPDATE contacts SET first_name = $2, last_name = $3, body = $4::jsonb, updated_at = now() "
         "WHERE id = $1",
@@ -981,10 +923,8 @@ absl::StatusOr<pb::Contact> PgStore::UpdateContact(const pb::Contact& c, const E
     SB_RETURN_IF_ERROR(RequireOne(r, "contact"));
     WriteContactNumbers(w, c);
     WriteEvents(w, events);
-    SB_ASSIGN_OR_RETURN(out, LoadContact(w, c.id()));
-    return absl::OkStatus();
-  }));
-  return out;
+    return LoadContact(w, c.id());
+  });
 }
 
 absl::Status PgStore::DeleteContact(const std::string& id, const Events& events) {
@@ -999,8 +939,7 @@ absl::Status PgStore::DeleteContact(const std::string& id, const Events& events)
 absl::StatusOr<pb::ContactGroup> PgStore::InsertGroup(const std::string& tenant_id,
                                                       const pb::ContactGroup& g, const Events& events) {
   if (!g.parent_id().empty() && !IsUuid(g.parent_id())) return NotFound("parent group");
-  pb::ContactGroup out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<pb::ContactGroup> {
     if (!g.parent_id().empty() &&
         w.exec_params("SELECT 1 FROM contact_groups WHERE id = $1 AND user_id = $2", g.parent_id(), g.user_id())
             .empty()) {
@@ -1011,45 +950,38 @@ absl::StatusOr<pb::ContactGroup> PgStore::InsertGroup(const std::string& tenant_
                      "VALUES ($1, $2, $3, $4::uuid, $5) RETURNING ",
                      kGroupCols),
         tenant_id, g.user_id(), g.name(), NullIfEmpty(g.parent_id()), g.dial_code());
-    out = GroupFrom(r[0]);
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return GroupFrom(r[0]);
+  });
 }
 
 absl::StatusOr<pb::ContactGroup> PgStore::GetGroup(const std::string& id) {
   if (!IsUuid(id)) return NotFound("contact group");
-  pb::ContactGroup out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<pb::ContactGroup> {
     auto r = w.exec_params(absl::StrCat("SELECT ", kGroupCols, " FROM contact_groups WHERE id = $1"), id);
     if (r.empty()) return NotFound("contact group");
-    out = GroupFrom(r[0]);
-    return absl::OkStatus();
-  }));
-  return out;
+    return GroupFrom(r[0]);
+  });
 }
 
 absl::StatusOr<std::vector<pb::ContactGroup>> PgStore::ListGroups(const std::string& user_id,
                                                                   const Page& page) {
   if (!IsUuid(user_id)) return NotFound("user");
-  std::vector<pb::ContactGroup> out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<pb::ContactGroup>> {
+    std::vector<pb::ContactGroup> out;
     auto r = w.exec_params(absl::StrCat("SELECT ", kGroupCols,
                                         " FROM contact_groups WHERE user_id = $1 AND id::text > $2 "
                                         "ORDER BY id::text LIMIT $3"),
                            user_id, page.after_id, page.limit);
     for (const auto& row : r) out.push_back(GroupFrom(row));
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<pb::ContactGroup> PgStore::UpdateGroup(const pb::ContactGroup& g, const Events& events) {
   if (!IsUuid(g.id())) return NotFound("contact group");
   if (!g.parent_id().empty() && !IsUuid(g.parent_id())) return NotFound("parent group");
-  pb::ContactGroup out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<pb::ContactGroup> {
     if (!g.parent_id().empty()) {
       // A group can't be moved under itself or one of its own subgroups.
       auto cycle = w.exec_params(
@@ -1072,11 +1004,9 @@ absl::StatusOr<pb::ContactGroup> PgStore::UpdateGroup(const pb::ContactGroup& g,
                      kGroupCols),
         g.id(), g.name(), NullIfEmpty(g.parent_id()), g.dial_code());
     if (r.empty()) return NotFound("contact group");
-    out = GroupFrom(r[0]);
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return GroupFrom(r[0]);
+  });
 }
 
 absl::Status PgStore::DeleteGroup(const std::string& id, const Events& events) {
@@ -1094,8 +1024,8 @@ absl::StatusOr<std::vector<pb::DirectoryEntry>> PgStore::SearchDirectory(const s
                                                                          const std::string& query,
                                                                          const Page& page) {
   if (!IsUuid(tenant_id)) return NotFound("tenant");
-  std::vector<pb::DirectoryEntry> out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<pb::DirectoryEntry>> {
+    std::vector<pb::DirectoryEntry> out;
     auto r = w.exec_params(
         "SELECT u.id::text, u.first_name, u.last_name, coalesce(l.extension, ''), coalesce(l.number, ''), "
         "coalesce(l.number_e164, ''), u.department, coalesce(u.email, '') "
@@ -1117,15 +1047,14 @@ absl::StatusOr<std::vector<pb::DirectoryEntry>> PgStore::SearchDirectory(const s
       e.set_email(Str(row[7]));
       out.push_back(std::move(e));
     }
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<std::vector<pb::SpeedDial>> PgStore::ListSpeedDials(const std::string& user_id) {
   if (!IsUuid(user_id)) return NotFound("user");
-  std::vector<pb::SpeedDial> out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<pb::SpeedDial>> {
+    std::vector<pb::SpeedDial> out;
     auto r = w.exec_params(
         "SELECT code, number, number_e164, name FROM speed_dials WHERE user_id = $1 ORDER BY length(code), code",
         user_id);
@@ -1137,9 +1066,8 @@ absl::StatusOr<std::vector<pb::SpeedDial>> PgStore::ListSpeedDials(const std::st
       s.set_name(Str(row[3]));
       out.push_back(std::move(s));
     }
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<pb::SpeedDial> PgStore::UpsertSpeedDial(const std::string& user_id, const pb::SpeedDial& s) {

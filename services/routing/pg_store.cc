@@ -194,26 +194,23 @@ bool IsUuid(const std::string& s) {
 
 absl::StatusOr<rpb::CallSettings> PgStore::GetCallSettings(const std::string& user_id) {
   if (!IsUuid(user_id)) return NotFound("call settings");
-  rpb::CallSettings out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<rpb::CallSettings> {
+    rpb::CallSettings out;
     auto r = w.exec_params(absl::StrCat("SELECT settings::text, ", Micros("updated_at"),
                                         " FROM call_settings WHERE user_id = $1"),
                            user_id);
     if (r.empty()) return NotFound("call settings");
-    out.Clear();
     SB_RETURN_IF_ERROR(FromJson(Str(r[0][0]), &out, "call settings"));
     out.set_user_id(user_id);
     *out.mutable_updated_at() = Ts(r[0][1]);
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<std::vector<rpb::CallSettings>> PgStore::ListTenantCallSettings(const std::string& tenant_id) {
   if (!IsUuid(tenant_id)) return std::vector<rpb::CallSettings>{};
-  std::vector<rpb::CallSettings> out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
-    out.clear();
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<rpb::CallSettings>> {
+    std::vector<rpb::CallSettings> out;
     auto r = w.exec_params(absl::StrCat("SELECT user_id::text, settings::text, ", Micros("updated_at"),
                                         " FROM call_settings WHERE tenant_id = $1 ORDER BY user_id"),
                            tenant_id);
@@ -224,9 +221,8 @@ absl::StatusOr<std::vector<rpb::CallSettings>> PgStore::ListTenantCallSettings(c
       *s.mutable_updated_at() = Ts(row[2]);
       out.push_back(std::move(s));
     }
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<std::vector<rpb::CallSettings>> PgStore::PutCallSettings(
@@ -235,9 +231,8 @@ absl::StatusOr<std::vector<rpb::CallSettings>> PgStore::PutCallSettings(
   for (const auto& s : settings) {
     if (!IsUuid(s.user_id())) return NotFound("user");
   }
-  std::vector<rpb::CallSettings> out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
-    out.clear();
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<rpb::CallSettings>> {
+    std::vector<rpb::CallSettings> out;
     for (rpb::CallSettings s : settings) {
       s.clear_updated_at();
       auto r = w.exec_params(
@@ -250,9 +245,8 @@ absl::StatusOr<std::vector<rpb::CallSettings>> PgStore::PutCallSettings(
       out.push_back(std::move(s));
     }
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 // ---------------------------------------------------------------- schedules
@@ -261,9 +255,8 @@ absl::StatusOr<std::vector<rpb::Schedule>> PgStore::InsertSchedule(
     const rpb::Schedule& schedule, const std::optional<rpb::Schedule>& opposite, const Events& events) {
   if (!IsUuid(schedule.tenant_id())) return NotFound("tenant");
   if (!schedule.user_id().empty() && !IsUuid(schedule.user_id())) return NotFound("user");
-  std::vector<rpb::Schedule> out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
-    out.clear();
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<rpb::Schedule>> {
+    std::vector<rpb::Schedule> out;
     auto insert = [&](const rpb::Schedule& s, const std::string& opposite_of) -> absl::StatusOr<std::string> {
       auto r = w.exec_params(
           "INSERT INTO schedules (tenant_id, user_id, name, body, opposite_of) "
@@ -280,27 +273,21 @@ absl::StatusOr<std::vector<rpb::Schedule>> PgStore::InsertSchedule(
       out.push_back(std::move(saved_opposite));
     }
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<rpb::Schedule> PgStore::GetSchedule(const std::string& id) {
   if (!IsUuid(id)) return NotFound("schedule");
-  rpb::Schedule out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
-    SB_ASSIGN_OR_RETURN(out, LoadSchedule(w, id));
-    return absl::OkStatus();
-  }));
-  return out;
+  return pool_->ReadValue(
+      [&](pqxx::work& w) -> absl::StatusOr<rpb::Schedule> { return LoadSchedule(w, id); });
 }
 
 absl::StatusOr<std::vector<rpb::Schedule>> PgStore::ListSchedules(const std::string& tenant_id,
                                                                   const std::string& user_id) {
   if (!IsUuid(tenant_id) || (!user_id.empty() && !IsUuid(user_id))) return std::vector<rpb::Schedule>{};
-  std::vector<rpb::Schedule> out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
-    out.clear();
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<rpb::Schedule>> {
+    std::vector<rpb::Schedule> out;
     auto r = user_id.empty()
                  ? w.exec_params(absl::StrCat("SELECT ", ScheduleCols(),
                                               " FROM schedules WHERE tenant_id = $1 AND user_id IS NULL "
@@ -314,15 +301,13 @@ absl::StatusOr<std::vector<rpb::Schedule>> PgStore::ListSchedules(const std::str
       SB_ASSIGN_OR_RETURN(rpb::Schedule s, ScheduleFrom(row));
       out.push_back(std::move(s));
     }
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<rpb::Schedule> PgStore::UpdateSchedule(const rpb::Schedule& schedule, const Events& events) {
   if (!IsUuid(schedule.id())) return NotFound("schedule");
-  rpb::Schedule out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<rpb::Schedule> {
     auto r =
         w.exec_params("UPDATE schedules SET name = $2, body = $3::jsonb, updated_at = now() WHERE id = $1",
                       schedule.id(), schedule.name(), ScheduleBody(schedule));
@@ -330,11 +315,10 @@ absl::StatusOr<rpb::Schedule> PgStore::UpdateSchedule(const rpb::Schedule& sched
     // The opposite follows its schedule's name: "non-<name>".
     w.exec_params("UPDATE schedules SET name = 'non-' || $2, updated_at = now() WHERE opposite_of = $1",
                   schedule.id(), schedule.name());
-    SB_ASSIGN_OR_RETURN(out, LoadSchedule(w, schedule.id()));
+    SB_ASSIGN_OR_RETURN(rpb::Schedule saved, LoadSchedule(w, schedule.id()));
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return saved;
+  });
 }
 
 namespace {
@@ -388,37 +372,31 @@ absl::StatusOr<rpb::RuleList> PgStore::InsertRuleList(const std::string& tenant_
                                                       const Events& events) {
   if (!IsUuid(tenant_id)) return NotFound("tenant");
   if (!IsUuid(list.user_id())) return NotFound("user");
-  rpb::RuleList out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<rpb::RuleList> {
     auto r = w.exec_params(
         absl::StrCat("INSERT INTO rule_lists (tenant_id, user_id, name, body) VALUES ($1, $2, $3, $4::jsonb) "
                      "RETURNING ",
                      RuleListCols()),
         tenant_id, list.user_id(), list.name(), RuleListBody(list));
-    SB_ASSIGN_OR_RETURN(out, RuleListFrom(r[0]));
+    SB_ASSIGN_OR_RETURN(rpb::RuleList saved, RuleListFrom(r[0]));
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return saved;
+  });
 }
 
 absl::StatusOr<rpb::RuleList> PgStore::GetRuleList(const std::string& id) {
   if (!IsUuid(id)) return NotFound("rule list");
-  rpb::RuleList out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<rpb::RuleList> {
     auto r = w.exec_params(absl::StrCat("SELECT ", RuleListCols(), " FROM rule_lists WHERE id = $1"), id);
     if (r.empty()) return NotFound("rule list");
-    SB_ASSIGN_OR_RETURN(out, RuleListFrom(r[0]));
-    return absl::OkStatus();
-  }));
-  return out;
+    return RuleListFrom(r[0]);
+  });
 }
 
 absl::StatusOr<std::vector<rpb::RuleList>> PgStore::ListRuleLists(const std::string& user_id) {
   if (!IsUuid(user_id)) return std::vector<rpb::RuleList>{};
-  std::vector<rpb::RuleList> out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
-    out.clear();
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<rpb::RuleList>> {
+    std::vector<rpb::RuleList> out;
     auto r = w.exec_params(absl::StrCat("SELECT ", RuleListCols(),
                                         " FROM rule_lists WHERE user_id = $1 ORDER BY lower(name), id"),
                            user_id);
@@ -426,26 +404,23 @@ absl::StatusOr<std::vector<rpb::RuleList>> PgStore::ListRuleLists(const std::str
       SB_ASSIGN_OR_RETURN(rpb::RuleList l, RuleListFrom(row));
       out.push_back(std::move(l));
     }
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<rpb::RuleList> PgStore::UpdateRuleList(const rpb::RuleList& list, const Events& events) {
   if (!IsUuid(list.id())) return NotFound("rule list");
-  rpb::RuleList out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<rpb::RuleList> {
     auto r = w.exec_params(
         absl::StrCat("UPDATE rule_lists SET name = $2, body = $3::jsonb, updated_at = now() WHERE id = $1 "
                      "RETURNING ",
                      RuleListCols()),
         list.id(), list.name(), RuleListBody(list));
     if (r.empty()) return NotFound("rule list");
-    SB_ASSIGN_OR_RETURN(out, RuleListFrom(r[0]));
+    SB_ASSIGN_OR_RETURN(rpb::RuleList saved, RuleListFrom(r[0]));
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return saved;
+  });
 }
 
 absl::Status PgStore::DeleteRuleList(const std::string& id, const Events& events) {
@@ -499,46 +474,39 @@ absl::StatusOr<rpb::Blacklist> LoadBlacklist(pqxx::work& w, const std::string& t
 
 absl::StatusOr<rpb::Blacklist> PgStore::GetBlacklist(const std::string& tenant_id) {
   if (!IsUuid(tenant_id)) return NotFound("tenant");
-  rpb::Blacklist out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
-    SB_ASSIGN_OR_RETURN(out, LoadBlacklist(w, tenant_id));
-    return absl::OkStatus();
-  }));
-  return out;
+  return pool_->ReadValue(
+      [&](pqxx::work& w) -> absl::StatusOr<rpb::Blacklist> { return LoadBlacklist(w, tenant_id); });
 }
 
 absl::StatusOr<rpb::Blacklist> PgStore::SetBlacklistMode(const std::string& tenant_id, bool allow_only_listed,
                                                          const Events& events) {
   if (!IsUuid(tenant_id)) return NotFound("tenant");
-  rpb::Blacklist out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<rpb::Blacklist> {
     w.exec_params(
         "INSERT INTO blacklists (tenant_id, allow_only_listed) VALUES ($1, $2) ON CONFLICT (tenant_id) "
         "DO UPDATE SET allow_only_listed = EXCLUDED.allow_only_listed, updated_at = now()",
         tenant_id, allow_only_listed);
-    SB_ASSIGN_OR_RETURN(out, LoadBlacklist(w, tenant_id));
+    SB_ASSIGN_OR_RETURN(rpb::Blacklist saved, LoadBlacklist(w, tenant_id));
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return saved;
+  });
 }
 
 absl::StatusOr<rpb::BlacklistRule> PgStore::InsertBlacklistRule(const std::string& tenant_id,
                                                                 const rpb::BlacklistRule& rule,
                                                                 const Events& events) {
   if (!IsUuid(tenant_id)) return NotFound("tenant");
-  rpb::BlacklistRule out = rule;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<rpb::BlacklistRule> {
     auto r = w.exec_params(
         "INSERT INTO blacklist_rules (tenant_id, match, digits, effect, note) VALUES ($1, $2, $3, $4, $5) "
         "RETURNING id::text",
         tenant_id, rpb::BlacklistRule::Match_Name(rule.match()), rule.digits(),
         rpb::BlacklistRule::Effect_Name(rule.effect()), rule.note());
+    rpb::BlacklistRule out = rule;
     out.set_id(Str(r[0][0]));
     WriteEvents(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::Status PgStore::DeleteBlacklistRule(const std::string& tenant_id, const std::string& rule_id,
@@ -574,9 +542,8 @@ absl::StatusOr<std::vector<CallLogRecord>> PgStore::InsertCallLogs(
       return absl::InvalidArgumentError("a call-log entry needs its tenant and user ids");
     }
   }
-  std::vector<CallLogRecord> out;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
-    out.clear();
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<CallLogRecord>> {
+    std::vector<CallLogRecord> out;
     // Many calls in one transaction (CallLogWriter batches them): one
     // multi-row INSERT per chunk, one round trip, one commit for them all.
     // Which rows went in (a call logged before is skipped) comes back by
@@ -632,9 +599,8 @@ absl::StatusOr<std::vector<CallLogRecord>> PgStore::InsertCallLogs(
       out.push_back(std::move(saved));
     }
     WriteEventsBatch(w, events);
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<std::vector<rpb::CallLogEntry>> PgStore::ListCallLogs(const std::string& user_id,
@@ -648,9 +614,8 @@ absl::StatusOr<std::vector<rpb::CallLogEntry>> PgStore::ListCallLogs(const std::
   const int64_t from = since == absl::InfinitePast() ? 0 : absl::ToUnixMicros(since);
   const std::string kind_name =
       kind == rpb::CallLogEntry::KIND_UNSPECIFIED ? "" : rpb::CallLogEntry::Kind_Name(kind);
-  std::vector<rpb::CallLogEntry> out;
-  SB_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& w) -> absl::Status {
-    out.clear();
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<rpb::CallLogEntry>> {
+    std::vector<rpb::CallLogEntry> out;
     // Keyset paging on (started_at, id) descending: stable while entries arrive.
     auto r = w.exec_params(
         absl::StrCat("SELECT ", CallLogCols(),
@@ -661,22 +626,18 @@ absl::StatusOr<std::vector<rpb::CallLogEntry>> PgStore::ListCallLogs(const std::
                      "ORDER BY started_at DESC, id DESC LIMIT $6"),
         user_id, kind_name, from, before, NullIfEmpty(cursor.id), limit);
     for (const auto& row : r) out.push_back(CallLogFrom(row));
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<int64_t> PgStore::PurgeCallLogs(absl::Time cutoff) {
-  int64_t removed = 0;
-  SB_RETURN_IF_ERROR(pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<int64_t> {
     auto r = w.exec_params(
         "DELETE FROM call_logs WHERE started_at < timestamptz 'epoch' + $1::bigint * interval '1 "
         "microsecond'",
         absl::ToUnixMicros(cutoff));
-    removed = r.affected_rows();
-    return absl::OkStatus();
-  }));
-  return removed;
+    return r.affected_rows();
+  });
 }
 
 }  // namespace sb::routing

@@ -200,8 +200,7 @@ vpb::MessageSettings WithDefaults(vpb::MessageSettings s) {
 absl::StatusOr<MailboxRow> PgStore::EnsureMailbox(const std::string& tenant_id, const std::string& user_id,
                                                   const vpb::MailboxLine& line,
                                                   const std::string& sip_domain) {
-  MailboxRow out;
-  absl::Status st = pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<MailboxRow> {
     std::string id;
     if (!user_id.empty()) {
       w.exec_params(
@@ -233,24 +232,14 @@ absl::StatusOr<MailboxRow> PgStore::EnsureMailbox(const std::string& tenant_id, 
           "number_e164 = EXCLUDED.number_e164, extension = EXCLUDED.extension",
           line.line_id(), id, line.number(), line.number_e164(), line.extension());
     }
-    auto row = LoadMailbox(w, "id = $1::uuid", id);
-    if (!row.ok()) return row.status();
-    out = *row;
-    return absl::OkStatus();
+    return LoadMailbox(w, "id = $1::uuid", id);
   });
-  if (!st.ok()) return st;
-  return out;
 }
 
 // One mailbox by `where` (a condition on mailboxes with $1 = `arg`).
 absl::StatusOr<MailboxRow> PgStore::ReadMailbox(const char* where, const std::string& arg) {
-  absl::StatusOr<MailboxRow> out = absl::NotFoundError("mailbox not found");
-  absl::Status st = pool_->Read([&](pqxx::work& w) -> absl::Status {
-    out = LoadMailbox(w, where, arg);
-    return absl::OkStatus();
-  });
-  if (!st.ok()) return st;
-  return out;
+  return pool_->ReadValue(
+      [&](pqxx::work& w) -> absl::StatusOr<MailboxRow> { return LoadMailbox(w, where, arg); });
 }
 
 absl::StatusOr<MailboxRow> PgStore::GetMailbox(const std::string& mailbox_id) {
@@ -268,9 +257,8 @@ absl::StatusOr<MailboxRow> PgStore::FindByLine(const std::string& line_id) {
 
 absl::StatusOr<std::vector<MailboxRow>> PgStore::ListByTenant(const std::string& tenant_id, int limit,
                                                               int offset) {
-  std::vector<MailboxRow> out;
-  absl::Status st = pool_->Read([&](pqxx::work& w) -> absl::Status {
-    out.clear();
+  return pool_->ReadValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<MailboxRow>> {
+    std::vector<MailboxRow> out;
     auto ids = w.exec_params(
         "SELECT id::text FROM mailboxes WHERE tenant_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3",
         tenant_id, limit, offset);
@@ -278,10 +266,8 @@ absl::StatusOr<std::vector<MailboxRow>> PgStore::ListByTenant(const std::string&
       auto row = LoadMailbox(w, "id::text = $1", r[0].as<std::string>());
       if (row.ok()) out.push_back(*row);
     }
-    return absl::OkStatus();
+    return out;
   });
-  if (!st.ok()) return st;
-  return out;
 }
 
 absl::Status PgStore::SaveSettings(const std::string& mailbox_id, const vpb::MessageSettings& settings) {
@@ -304,8 +290,8 @@ absl::Status PgStore::SaveSettings(const std::string& mailbox_id, const vpb::Mes
 absl::StatusOr<MessageRow> PgStore::InsertMessage(const std::string& mailbox_id, vpb::Message m,
                                                   const std::string& blob_id, NewMessageEvent event,
                                                   const std::string& language, bool enforce_quota) {
-  MessageRow out;
-  absl::Status st = pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<MessageRow> {
+    MessageRow out;
     auto mb = w.exec_params(
         "SELECT settings::text, tenant_id, user_id FROM mailboxes WHERE id::text = $1 FOR UPDATE",
         mailbox_id);
@@ -356,10 +342,8 @@ absl::StatusOr<MessageRow> PgStore::InsertMessage(const std::string& mailbox_id,
                event == NewMessageEvent::kComposed ? "mailbox.message_composed" : "mailbox.message_deposited",
                out.tenant_id, e);
     WriteMailboxChanged(w, mailbox_id);
-    return absl::OkStatus();
+    return out;
   });
-  if (!st.ok()) return st;
-  return out;
 }
 
 absl::StatusOr<MessageRow> PgStore::GetMessage(const std::string& message_id) {
@@ -404,8 +388,7 @@ absl::StatusOr<std::vector<vpb::Message>> PgStore::ListMessages(const std::strin
 
 absl::StatusOr<MessageRow> PgStore::UpdateMessage(const std::string& message_id, std::optional<bool> is_new,
                                                   vpb::Folder folder, std::optional<bool> urgent) {
-  MessageRow out;
-  absl::Status st = pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<MessageRow> {
     auto cur =
         w.exec_params("SELECT mailbox_id::text FROM messages WHERE id::text = $1 FOR UPDATE", message_id);
     if (cur.empty()) return absl::NotFoundError(absl::StrCat("message ", message_id, " not found"));
@@ -422,17 +405,13 @@ absl::StatusOr<MessageRow> PgStore::UpdateMessage(const std::string& message_id,
         absl::StrCat("SELECT ", kMessageCols,
                      " FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE m.id::text = $1"),
         message_id);
-    out = MessageFrom(row[0]);
     WriteMailboxChanged(w, mailbox_id);
-    return absl::OkStatus();
+    return MessageFrom(row[0]);
   });
-  if (!st.ok()) return st;
-  return out;
 }
 
 absl::StatusOr<std::string> PgStore::DeleteMessage(const std::string& message_id) {
-  std::string blob;
-  absl::Status st = pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<std::string> {
     auto cur = w.exec_params(
         "SELECT mailbox_id::text, folder, blob_id::text FROM messages WHERE id::text = $1 FOR UPDATE",
         message_id);
@@ -442,29 +421,24 @@ absl::StatusOr<std::string> PgStore::DeleteMessage(const std::string& message_id
           "only a message in the DELETED folder can be deleted permanently: delete it first (folder "
           "DELETED)");
     }
-    blob = cur[0][2].as<std::string>();
+    std::string blob = cur[0][2].as<std::string>();
     w.exec_params("DELETE FROM messages WHERE id::text = $1", message_id);
     WriteMailboxChanged(w, cur[0][0].as<std::string>());
-    return absl::OkStatus();
+    return blob;
   });
-  if (!st.ok()) return st;
-  return blob;
 }
 
 absl::StatusOr<int> PgStore::UpdateMessages(const std::string& mailbox_id, const std::string& update,
                                             vpb::MessageType type, const std::string& line_id) {
-  int n = 0;
-  absl::Status st = pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<int> {
     int next = 2;
     const std::string sql = absl::StrCat(update, TypeClause(type, line_id, &next));
     pqxx::result r =
         line_id.empty() ? w.exec_params(sql, mailbox_id) : w.exec_params(sql, mailbox_id, line_id);
-    n = static_cast<int>(r.affected_rows());
+    const int n = static_cast<int>(r.affected_rows());
     WriteMailboxChanged(w, mailbox_id);
-    return absl::OkStatus();
+    return n;
   });
-  if (!st.ok()) return st;
-  return n;
 }
 
 absl::StatusOr<int> PgStore::MarkAllRead(const std::string& mailbox_id, vpb::MessageType type,
@@ -476,8 +450,7 @@ absl::StatusOr<int> PgStore::MarkAllRead(const std::string& mailbox_id, vpb::Mes
 
 absl::StatusOr<bool> PgStore::RecordAccess(const std::string& mailbox_id, const std::string& via,
                                            absl::Duration min_interval) {
-  bool published = false;
-  absl::Status st = pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<bool> {
     // Check and set in one statement: two replicas listing at once publish once.
     auto r = w.exec_params(
         "UPDATE mailboxes SET accessed_event_at = now() WHERE id::text = $1 AND (accessed_event_at IS NULL "
@@ -485,8 +458,7 @@ absl::StatusOr<bool> PgStore::RecordAccess(const std::string& mailbox_id, const 
         "RETURNING tenant_id, user_id, " +
             Micros("accessed_event_at"),
         mailbox_id, absl::ToDoubleSeconds(min_interval));
-    published = !r.empty();
-    if (!published) return absl::OkStatus();
+    if (r.empty()) return false;
     epb::MailboxAccessed e;
     e.set_tenant_id(Str(r[0][0]));
     e.set_user_id(Str(r[0][1]));
@@ -494,10 +466,8 @@ absl::StatusOr<bool> PgStore::RecordAccess(const std::string& mailbox_id, const 
     e.set_via(via);
     *e.mutable_accessed_at() = Ts(r[0][2]);
     WriteEvent(w, "mailbox.accessed", e.tenant_id(), e);
-    return absl::OkStatus();
+    return true;
   });
-  if (!st.ok()) return st;
-  return published;
 }
 
 absl::StatusOr<int> PgStore::MoveAllToDeleted(const std::string& mailbox_id, vpb::MessageType type,
@@ -509,9 +479,8 @@ absl::StatusOr<int> PgStore::MoveAllToDeleted(const std::string& mailbox_id, vpb
 
 absl::StatusOr<std::vector<std::string>> PgStore::Purge(const std::string& mailbox_id, vpb::MessageType type,
                                                         const std::string& line_id, bool all_folders) {
-  std::vector<std::string> blobs;
-  absl::Status st = pool_->Transact([&](pqxx::work& w) -> absl::Status {
-    blobs.clear();
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<std::vector<std::string>> {
+    std::vector<std::string> blobs;
     int next = 2;
     std::string sql =
         absl::StrCat("DELETE FROM messages WHERE mailbox_id::text = $1", all_folders ? "" : " AND folder = 2",
@@ -520,30 +489,25 @@ absl::StatusOr<std::vector<std::string>> PgStore::Purge(const std::string& mailb
         line_id.empty() ? w.exec_params(sql, mailbox_id) : w.exec_params(sql, mailbox_id, line_id);
     for (const auto& row : r) blobs.push_back(row[0].as<std::string>());
     WriteMailboxChanged(w, mailbox_id);
-    return absl::OkStatus();
+    return blobs;
   });
-  if (!st.ok()) return st;
-  return blobs;
 }
 
 absl::StatusOr<std::string> PgStore::PutGreeting(const std::string& mailbox_id, vpb::GreetingSlot slot,
                                                  const std::string& blob_id, int duration_ms) {
-  std::string old;
-  absl::Status st = pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<std::string> {
     auto r = w.exec_params(
         "SELECT blob_id::text FROM greetings WHERE mailbox_id::text = $1 AND slot = $2 FOR UPDATE",
         mailbox_id, static_cast<int>(slot));
-    old = r.empty() ? "" : r[0][0].as<std::string>();
+    std::string old = r.empty() ? "" : r[0][0].as<std::string>();
     w.exec_params(
         "INSERT INTO greetings (mailbox_id, slot, blob_id, duration_ms) VALUES ($1::uuid, $2, $3::uuid, $4) "
         "ON CONFLICT (mailbox_id, slot) DO UPDATE SET blob_id = EXCLUDED.blob_id, duration_ms = "
         "EXCLUDED.duration_ms, "
         "updated_at = now()",
         mailbox_id, static_cast<int>(slot), blob_id, duration_ms);
-    return absl::OkStatus();
+    return old;
   });
-  if (!st.ok()) return st;
-  return old;
 }
 
 absl::StatusOr<std::string> PgStore::GreetingBlob(const std::string& mailbox_id, vpb::GreetingSlot slot) {
@@ -561,18 +525,14 @@ absl::StatusOr<std::string> PgStore::GreetingBlob(const std::string& mailbox_id,
 }
 
 absl::StatusOr<std::string> PgStore::DeleteGreeting(const std::string& mailbox_id, vpb::GreetingSlot slot) {
-  std::string blob;
-  absl::Status st = pool_->Transact([&](pqxx::work& w) -> absl::Status {
+  return pool_->TransactValue([&](pqxx::work& w) -> absl::StatusOr<std::string> {
     auto r = w.exec_params(
         "DELETE FROM greetings WHERE mailbox_id::text = $1 AND slot = $2 RETURNING blob_id::text", mailbox_id,
         static_cast<int>(slot));
     if (r.empty())
       return absl::NotFoundError(absl::StrCat("no ", vpb::GreetingSlot_Name(slot), " greeting recorded"));
-    blob = r[0][0].as<std::string>();
-    return absl::OkStatus();
+    return r[0][0].as<std::string>();
   });
-  if (!st.ok()) return st;
-  return blob;
 }
 
 absl::StatusOr<std::vector<vpb::GreetingInfo>> PgStore::ListGreetings(const std::string& mailbox_id) {
