@@ -69,21 +69,21 @@ struct PoolStats {
 
 namespace internal {
 
-// The T of the absl::StatusOr<T> that a TransactValue / ReadValue callback
-// returns; any other return type does not compile.
+// The T of the absl::StatusOr<T> that a TransactValue / ReadValue /
+// QueryValue callback returns; any other return type does not compile.
 template <typename R>
 struct StatusOrValue;
 template <typename T>
 struct StatusOrValue<absl::StatusOr<T>> {
   using type = T;
 };
-template <typename Fn>
-using ValueOf = typename StatusOrValue<std::invoke_result_t<Fn&, pqxx::work&>>::type;
+template <typename Fn, typename Txn = pqxx::work>
+using ValueOf = typename StatusOrValue<std::invoke_result_t<Fn&, Txn&>>::type;
 
-// A transaction callback that runs `fn` and keeps its value in `out`.
-template <typename Fn, typename T>
-std::function<absl::Status(pqxx::work&)> KeepValue(Fn& fn, std::optional<T>& out) {
-  return [&fn, &out](pqxx::work& txn) -> absl::Status {
+// A callback (on a Txn) that runs `fn` and keeps its value in `out`.
+template <typename Txn, typename Fn, typename T>
+std::function<absl::Status(Txn&)> KeepValue(Fn& fn, std::optional<T>& out) {
+  return [&fn, &out](Txn& txn) -> absl::Status {
     absl::StatusOr<T> value = fn(txn);
     if (!value.ok()) return value.status();
     out = *std::move(value);
@@ -132,14 +132,14 @@ class Pool {
   template <typename Fn, typename T = internal::ValueOf<Fn>>
   absl::StatusOr<T> TransactValue(Fn&& fn, Isolation isolation = Isolation::kReadCommitted) {
     std::optional<T> out;
-    absl::Status st = Transact(internal::KeepValue(fn, out), isolation);
+    absl::Status st = Transact(internal::KeepValue<pqxx::work>(fn, out), isolation);
     if (!st.ok()) return st;
     return *std::move(out);
   }
   template <typename Fn, typename T = internal::ValueOf<Fn>>
   absl::StatusOr<T> ReadValue(Fn&& fn) {
     std::optional<T> out;
-    absl::Status st = Read(internal::KeepValue(fn, out));
+    absl::Status st = Read(internal::KeepValue<pqxx::work>(fn, out));
     if (!st.ok()) return st;
     return *std::move(out);
   }
@@ -150,6 +150,15 @@ class Pool {
   // only read; it is retried once on a fresh connection if the old one broke.
   using QueryFn = std::function<absl::Status(pqxx::nontransaction&)>;
   absl::Status Query(QueryFn fn);
+  // Query for a callback that computes one value,
+  // (pqxx::nontransaction&) -> absl::StatusOr<T>, like ReadValue.
+  template <typename Fn, typename T = internal::ValueOf<Fn, pqxx::nontransaction>>
+  absl::StatusOr<T> QueryValue(Fn&& fn) {
+    std::optional<T> out;
+    absl::Status st = Query(internal::KeepValue<pqxx::nontransaction>(fn, out));
+    if (!st.ok()) return st;
+    return *std::move(out);
+  }
 
   // Lends a connection for session-level work (advisory locks, LISTEN).
   // libpqxx exceptions from `fn` are mapped like Transact's; a broken

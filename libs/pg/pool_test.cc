@@ -110,7 +110,7 @@ TEST_CASE("Transact commits on OK and rolls back otherwise", "[pg][pool]") {
   CHECK(CountRows(*pool, table) == 1);
 }
 
-TEST_CASE("TransactValue and ReadValue return the callback's value or its error", "[pg][pool]") {
+TEST_CASE("TransactValue, ReadValue and QueryValue return the callback's value or its error", "[pg][pool]") {
   auto pool = MakePool();
   const std::string table = "v_" + UniqueToken();
   AdminExec("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)");
@@ -149,6 +149,21 @@ TEST_CASE("TransactValue and ReadValue return the callback's value or its error"
   });
   CHECK(missing.status().code() == absl::StatusCode::kNotFound);
   CHECK(missing.status().message() == "no row 42");
+
+  // The same outside a transaction.
+  absl::StatusOr<std::string> one =
+      pool->QueryValue([&](pqxx::nontransaction& q) -> absl::StatusOr<std::string> {
+        return q.exec_params1("SELECT v FROM " + table + " WHERE id = $1", 1)[0].as<std::string>();
+      });
+  REQUIRE(one.ok());
+  CHECK(*one == "one");
+  absl::StatusOr<std::string> none =
+      pool->QueryValue([&](pqxx::nontransaction& q) -> absl::StatusOr<std::string> {
+        if (q.exec_params("SELECT v FROM " + table + " WHERE id = $1", 42).empty())
+          return absl::NotFoundError("no row 42");
+        return std::string("found");
+      });
+  CHECK(none.status().code() == absl::StatusCode::kNotFound);
 
   // After retries, the value returned is the one of the run that committed.
   int runs = 0;

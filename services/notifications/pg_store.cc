@@ -210,21 +210,17 @@ absl::Status PgStore::MarkFailed(int64_t id, const std::string& error) {
 }
 
 absl::StatusOr<std::optional<absl::Time>> PgStore::NextDue() {
-  std::optional<absl::Time> out;
-  SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<std::optional<absl::Time>> {
     auto r = w.exec(
         absl::StrCat("SELECT ", Micros("min(next_attempt_at)"), " FROM deliveries WHERE state = 'pending'"));
     int64_t v = r[0][0].as<int64_t>();
-    out = v == 0 ? std::nullopt : std::optional<absl::Time>(absl::FromUnixMicros(v));
-    return absl::OkStatus();
-  }));
-  return out;
+    return v == 0 ? std::nullopt : std::optional<absl::Time>(absl::FromUnixMicros(v));
+  });
 }
 
 absl::StatusOr<std::vector<AfterAccept>> PgStore::ReadyAfterAccept(int limit) {
-  std::vector<AfterAccept> out;
-  SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
-    out.clear();
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<std::vector<AfterAccept>> {
+    std::vector<AfterAccept> out;
     // Every delivery of the event that carries the action must be accepted:
     // one address refusing the e-mail keeps the message.
     auto r = w.exec_params(
@@ -236,9 +232,8 @@ absl::StatusOr<std::vector<AfterAccept>> PgStore::ReadyAfterAccept(int limit) {
       out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
                      row[3].as<std::string>(), row[4].as<std::string>()});
     }
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::Status PgStore::MarkAfterAcceptDone(const std::string& event_id) {
@@ -269,9 +264,8 @@ absl::StatusOr<int> PgStore::Purge(absl::Duration age) {
 }
 
 absl::StatusOr<std::vector<DeliveryRow>> PgStore::ListFailed(const PageCursor& after, int limit) {
-  std::vector<DeliveryRow> out;
-  SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
-    out.clear();
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<std::vector<DeliveryRow>> {
+    std::vector<DeliveryRow> out;
     int64_t after_id = 0;
     if (!after.start() && !absl::SimpleAtoi(after.id, &after_id)) {
       return absl::InvalidArgumentError("page_token: not a dead letter position");
@@ -282,9 +276,8 @@ absl::StatusOr<std::vector<DeliveryRow>> PgStore::ListFailed(const PageCursor& a
                      ", $2)) ORDER BY failed_at, id LIMIT $1"),
         limit, after_id, ToMicros(after.at));
     for (const auto& row : r) out.push_back(ReadDelivery(row));
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::Status PgStore::Requeue(int64_t id) {
@@ -301,28 +294,23 @@ absl::Status PgStore::Requeue(int64_t id) {
 absl::StatusOr<std::vector<DeliveryRow>> PgStore::ListDeliveries(const std::string& user_id,
                                                                  const std::string& event_id,
                                                                  int64_t before_id, int limit) {
-  std::vector<DeliveryRow> out;
-  SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
-    out.clear();
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<std::vector<DeliveryRow>> {
+    std::vector<DeliveryRow> out;
     auto r = w.exec_params(
         absl::StrCat("SELECT ", DeliveryCols(),
                      " FROM deliveries WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR event_id = $2) "
                      "AND ($4 = 0 OR id < $4) ORDER BY id DESC LIMIT $3"),
         user_id, event_id, limit, before_id);
     for (const auto& row : r) out.push_back(ReadDelivery(row));
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<std::optional<std::string>> PgStore::GetSettings(const std::string& user_id) {
-  std::optional<std::string> out;
-  SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<std::optional<std::string>> {
     auto r = w.exec_params("SELECT data FROM settings WHERE user_id = $1", user_id);
-    out = r.empty() ? std::nullopt : std::optional<std::string>(Bytes(r[0][0]));
-    return absl::OkStatus();
-  }));
-  return out;
+    return r.empty() ? std::nullopt : std::optional<std::string>(Bytes(r[0][0]));
+  });
 }
 
 absl::Status PgStore::PutSettings(const std::string& user_id, const std::string& tenant_id,
@@ -348,28 +336,23 @@ absl::Status PgStore::CreateWebhook(const WebhookRow& x) {
 
 absl::StatusOr<std::vector<WebhookRow>> PgStore::ListWebhooks(const std::optional<std::string>& tenant_id,
                                                               const PageCursor& after, int limit) {
-  std::vector<WebhookRow> out;
-  SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
-    out.clear();
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<std::vector<WebhookRow>> {
+    std::vector<WebhookRow> out;
     auto r = w.exec_params(
         absl::StrCat("SELECT ", WebhookCols(), " FROM webhooks WHERE ($1 OR tenant_id = $2) AND ",
                      After("created_at", 3), " ORDER BY created_at, id LIMIT $5"),
         !tenant_id.has_value(), tenant_id.value_or(""), ToMicros(after.at), after.id, limit);
     for (const auto& row : r) out.push_back(ReadWebhook(row));
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::StatusOr<WebhookRow> PgStore::GetWebhook(const std::string& id) {
-  WebhookRow out;
-  SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<WebhookRow> {
     auto r = w.exec_params(absl::StrCat("SELECT ", WebhookCols(), " FROM webhooks WHERE id = $1"), id);
     if (r.empty()) return absl::NotFoundError("no such webhook");
-    out = ReadWebhook(r[0]);
-    return absl::OkStatus();
-  }));
-  return out;
+    return ReadWebhook(r[0]);
+  });
 }
 
 absl::Status PgStore::DeleteWebhook(const std::string& id) {
@@ -382,17 +365,15 @@ absl::Status PgStore::DeleteWebhook(const std::string& id) {
 }
 
 absl::StatusOr<std::vector<WebhookRow>> PgStore::WebhooksFor(const std::string& tenant_id) {
-  std::vector<WebhookRow> out;
-  SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
-    out.clear();
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<std::vector<WebhookRow>> {
+    std::vector<WebhookRow> out;
     auto r =
         w.exec_params(absl::StrCat("SELECT ", WebhookCols(),
                                    " FROM webhooks WHERE enabled AND (tenant_id = '' OR tenant_id = $1)"),
                       tenant_id);
     for (const auto& row : r) out.push_back(ReadWebhook(row));
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::Status PgStore::CreateReminder(const ReminderRow& x) {
@@ -409,16 +390,14 @@ absl::Status PgStore::CreateReminder(const ReminderRow& x) {
 
 absl::StatusOr<std::vector<ReminderRow>> PgStore::ListReminders(const std::string& user_id,
                                                                 const PageCursor& after, int limit) {
-  std::vector<ReminderRow> out;
-  SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
-    out.clear();
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<std::vector<ReminderRow>> {
+    std::vector<ReminderRow> out;
     auto r = w.exec_params(absl::StrCat("SELECT ", ReminderCols(), " FROM reminders WHERE user_id = $1 AND ",
                                         After("created_at", 2), " ORDER BY created_at, id LIMIT $4"),
                            user_id, ToMicros(after.at), after.id, limit);
     for (const auto& row : r) out.push_back(ReadReminder(row));
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::Status PgStore::DeleteReminder(const std::string& user_id, const std::string& id) {
@@ -535,15 +514,14 @@ absl::Status PgStore::FinishLink(const std::string& token_sha256, int affected, 
 }
 
 absl::StatusOr<std::optional<UsedLink>> PgStore::FindLink(const std::string& token_sha256) {
-  std::optional<UsedLink> out;
-  SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<std::optional<UsedLink>> {
+    std::optional<UsedLink> out;
     auto r = w.exec_params(absl::StrCat("SELECT action, affected, ", Micros("done_at"),
                                         " FROM action_links_used WHERE token_sha256 = $1"),
                            token_sha256);
     if (!r.empty()) out = UsedLink{r[0][0].as<std::string>(), r[0][1].as<int>(), FromMicros(r[0][2])};
-    return absl::OkStatus();
-  }));
-  return out;
+    return out;
+  });
 }
 
 absl::Status PgStore::ReleaseLink(const std::string& token_sha256) {

@@ -489,16 +489,13 @@ PgStore::PgStore(pg::Pool* pool) : pool_(pool) {
 
 absl::StatusOr<pb::User> PgStore::GetUser(const std::string& id) {
   if (!IsUuid(id)) return NotFound("user");
-  pb::User out;
   // The hottest read of the portal (GET /v1/users/me): one prepared
   // statement, no explicit transaction.
-  SB_RETURN_IF_ERROR(pool_->Query([&](pqxx::nontransaction& tx) -> absl::Status {
+  return pool_->QueryValue([&](pqxx::nontransaction& tx) -> absl::StatusOr<pb::User> {
     auto r = tx.exec_prepared(kGetUserStatement, id);
     if (r.empty()) return NotFound("user");
-    out = UserWithLinesFrom(r[0]);
-    return absl::OkStatus();
-  }));
-  return out;
+    return UserWithLinesFrom(r[0]);
+  });
 }
 
 absl::StatusOr<std::vector<pb::User>> PgStore::ListUsers(const std::string& tenant_id, const Page& page) {

@@ -347,25 +347,20 @@ absl::StatusOr<MessageRow> PgStore::InsertMessage(const std::string& mailbox_id,
 }
 
 absl::StatusOr<MessageRow> PgStore::GetMessage(const std::string& message_id) {
-  MessageRow out;
-  absl::Status st = pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<MessageRow> {
     auto r = w.exec_params(
         absl::StrCat("SELECT ", kMessageCols,
                      " FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE m.id::text = $1"),
         message_id);
     if (r.empty()) return absl::NotFoundError(absl::StrCat("message ", message_id, " not found"));
-    out = MessageFrom(r[0]);
-    return absl::OkStatus();
+    return MessageFrom(r[0]);
   });
-  if (!st.ok()) return st;
-  return out;
 }
 
 absl::StatusOr<std::vector<vpb::Message>> PgStore::ListMessages(const std::string& mailbox_id,
                                                                 const MessageFilter& f) {
-  std::vector<vpb::Message> out;
-  absl::Status st = pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
-    out.clear();
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<std::vector<vpb::Message>> {
+    std::vector<vpb::Message> out;
     int next = 2;
     std::string sql =
         absl::StrCat("SELECT ", kMessageCols,
@@ -380,10 +375,8 @@ absl::StatusOr<std::vector<vpb::Message>> PgStore::ListMessages(const std::strin
     pqxx::result r =
         f.line_id.empty() ? w.exec_params(sql, mailbox_id) : w.exec_params(sql, mailbox_id, f.line_id);
     for (const auto& row : r) out.push_back(MessageFrom(row).message);
-    return absl::OkStatus();
+    return out;
   });
-  if (!st.ok()) return st;
-  return out;
 }
 
 absl::StatusOr<MessageRow> PgStore::UpdateMessage(const std::string& message_id, std::optional<bool> is_new,
@@ -511,17 +504,13 @@ absl::StatusOr<std::string> PgStore::PutGreeting(const std::string& mailbox_id, 
 }
 
 absl::StatusOr<std::string> PgStore::GreetingBlob(const std::string& mailbox_id, vpb::GreetingSlot slot) {
-  std::string blob;
-  absl::Status st = pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<std::string> {
     auto r = w.exec_params("SELECT blob_id::text FROM greetings WHERE mailbox_id::text = $1 AND slot = $2",
                            mailbox_id, static_cast<int>(slot));
     if (r.empty())
       return absl::NotFoundError(absl::StrCat("no ", vpb::GreetingSlot_Name(slot), " greeting recorded"));
-    blob = r[0][0].as<std::string>();
-    return absl::OkStatus();
+    return r[0][0].as<std::string>();
   });
-  if (!st.ok()) return st;
-  return blob;
 }
 
 absl::StatusOr<std::string> PgStore::DeleteGreeting(const std::string& mailbox_id, vpb::GreetingSlot slot) {
@@ -536,9 +525,8 @@ absl::StatusOr<std::string> PgStore::DeleteGreeting(const std::string& mailbox_i
 }
 
 absl::StatusOr<std::vector<vpb::GreetingInfo>> PgStore::ListGreetings(const std::string& mailbox_id) {
-  std::vector<vpb::GreetingInfo> out;
-  absl::Status st = pool_->Query([&](pqxx::nontransaction& w) -> absl::Status {
-    out.clear();
+  return pool_->QueryValue([&](pqxx::nontransaction& w) -> absl::StatusOr<std::vector<vpb::GreetingInfo>> {
+    std::vector<vpb::GreetingInfo> out;
     auto r = w.exec_params(absl::StrCat("SELECT slot, duration_ms, ", Micros("updated_at"),
                                         " FROM greetings WHERE mailbox_id::text = $1 ORDER BY slot"),
                            mailbox_id);
@@ -549,10 +537,8 @@ absl::StatusOr<std::vector<vpb::GreetingInfo>> PgStore::ListGreetings(const std:
       *g.mutable_updated_at() = Ts(row[2]);
       out.push_back(g);
     }
-    return absl::OkStatus();
+    return out;
   });
-  if (!st.ok()) return st;
-  return out;
 }
 
 }  // namespace sb::voicemail
